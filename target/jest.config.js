@@ -1,0 +1,18 @@
+'use strict';
+
+// One jest project per test category. The category of a test is the top folder under tests/,
+// and the grader derives stable test ids from that path, so folder names are part of the contract.
+const CATEGORIES = ['unit', 'integration', 'contract', 'chaos', 'security', 'performance', 'system', 'stress'];
+
+module.exports = {
+  // Parallel workers and parallel episodes are safe: every test file gets its own namespace.
+  maxWorkers: process.env.JEST_MAX_WORKERS || 2,
+  projects: CATEGORIES.map((category) => ({
+    displayName: category,
+    testEnvironment: 'node',
+    rootDir: __dirname,
+    testMatch: [`<rootDir>/tests/${category}/**/*.test.js`],
+    setupFilesAfterEnv: ['<rootDir>/tests/support/jest.setup.js'],
+    testTimeout: 30000,
+  })),
+};
