@@ -3,18 +3,31 @@
 # starts any that is installed but down, and fails naming what is missing. Also makes sure the
 # bubblewrap sandbox the environment uses by default is present.
 #
-# Configuration comes from the same URLs the target reads:
-#   DATABASE_URL  (default postgres://postgres@127.0.0.1:5432/postgres)
-#   REDIS_URL     (default redis://127.0.0.1:6379)
-#   AMQP_URL      (default amqp://guest:guest@127.0.0.1:5672)
+# Configuration comes from the same URLs the target's test harness reads
+# (target/tests/support/infra-urls.js):
+#   DN_PG_ADMIN_URL           (default postgres://postgres@127.0.0.1:5432/postgres)
+#   DN_REDIS_URL              (default redis://127.0.0.1:6379)
+#   DN_AMQP_URL               (default amqp://guest:guest@127.0.0.1:5672)
+#   DN_RABBIT_MANAGEMENT_URL  (default http://guest:guest@127.0.0.1:15672)
+# A server on another host (docker compose) is only checked, never started.
 set -euo pipefail
 
-PG_HOST=127.0.0.1 PG_PORT=5432 REDIS_PORT=6379 AMQP_PORT=5672
+host_of() { local u=${1#*://}; u=${u#*@}; u=${u%%/*}; echo "${u%%:*}"; }
+port_of() { local u=${1#*://}; u=${u#*@}; u=${u%%/*}; [[ $u == *:* ]] && echo "${u##*:}" || echo "$2"; }
+PG_URL=${DN_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+REDIS_URL_=${DN_REDIS_URL:-redis://127.0.0.1:6379}
+AMQP_URL_=${DN_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672}
+MGMT_URL=${DN_RABBIT_MANAGEMENT_URL:-http://guest:guest@127.0.0.1:15672}
+PG_HOST=$(host_of "$PG_URL") PG_PORT=$(port_of "$PG_URL" 5432)
+REDIS_HOST=$(host_of "$REDIS_URL_") REDIS_PORT=$(port_of "$REDIS_URL_" 6379)
+AMQP_HOST=$(host_of "$AMQP_URL_") AMQP_PORT=$(port_of "$AMQP_URL_" 5672)
+MGMT_HOST=$(host_of "$MGMT_URL") MGMT_PORT=$(port_of "$MGMT_URL" 15672)
+is_local() { [[ $1 == 127.* || $1 == localhost || $1 == "[::1]" ]]; }
 missing=()
 
 say() { printf '[infra] %s\n' "$*"; }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 wait_for() { # name, check command, seconds
   local name=$1 check=$2 limit=$3 i
@@ -26,10 +39,10 @@ wait_for() { # name, check command, seconds
 }
 
 # --- PostgreSQL ---------------------------------------------------------------------------
-pg_ok() { pg_isready -h "$PG_HOST" -p "$PG_PORT" -q; }
-if command -v pg_isready >/dev/null && pg_ok; then
+pg_ok() { port_open "$PG_HOST" "$PG_PORT" && { ! command -v pg_isready >/dev/null || pg_isready -h "$PG_HOST" -p "$PG_PORT" -q; }; }
+if pg_ok; then
   say "PostgreSQL answers on $PG_PORT"
-elif command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+elif is_local "$PG_HOST" && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
   say "PostgreSQL is down: starting it"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
   wait_for PostgreSQL pg_ok 60 || missing+=("PostgreSQL (installed but would not start)")
@@ -38,10 +51,10 @@ else
 fi
 
 # --- Redis --------------------------------------------------------------------------------
-redis_ok() { redis-cli -p "$REDIS_PORT" ping | grep -q PONG; }
-if command -v redis-cli >/dev/null && redis_ok; then
+redis_ok() { port_open "$REDIS_HOST" "$REDIS_PORT" && { ! command -v redis-cli >/dev/null || redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping | grep -q PONG; }; }
+if redis_ok; then
   say "Redis answers on $REDIS_PORT"
-elif command -v redis-server >/dev/null; then
+elif is_local "$REDIS_HOST" && command -v redis-server >/dev/null; then
   say "Redis is down: starting it"
   mkdir -p /var/lib/redis /var/log/redis
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly no \
@@ -52,10 +65,10 @@ else
 fi
 
 # --- RabbitMQ -----------------------------------------------------------------------------
-amqp_ok() { port_open "$AMQP_PORT"; }
+amqp_ok() { port_open "$AMQP_HOST" "$AMQP_PORT"; }
 if amqp_ok; then
   say "RabbitMQ answers on $AMQP_PORT"
-elif command -v rabbitmq-server >/dev/null; then
+elif is_local "$AMQP_HOST" && command -v rabbitmq-server >/dev/null; then
   say "RabbitMQ is down: starting it"
   rabbitmq-server -detached || true
   wait_for RabbitMQ amqp_ok 120 || missing+=("RabbitMQ (installed but would not start)")
@@ -64,11 +77,13 @@ else
 fi
 
 # Per-test and per-episode isolation uses one RabbitMQ vhost each, created through the management API.
-mgmt_ok() { port_open 15672; }
-if [ ${#missing[@]} -eq 0 ] && ! mgmt_ok; then
+mgmt_ok() { port_open "$MGMT_HOST" "$MGMT_PORT"; }
+if [ ${#missing[@]} -eq 0 ] && ! mgmt_ok && is_local "$MGMT_HOST"; then
   say "enabling the RabbitMQ management API (vhost per test namespace)"
   rabbitmq-plugins enable rabbitmq_management >/dev/null || true
   wait_for "RabbitMQ management API" mgmt_ok 60 || missing+=("RabbitMQ management plugin (rabbitmq-plugins enable rabbitmq_management)")
+elif ! mgmt_ok; then
+  missing+=("RabbitMQ management API at $MGMT_HOST:$MGMT_PORT")
 fi
 
 # --- bubblewrap (default sandbox of the environment) ----------------------------------------
