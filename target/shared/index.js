@@ -1,0 +1,16 @@
+'use strict';
+
+// Entry point of the shared library: `const { clients, events, stream, utils, config } = require('shared')`.
+// utils first: it holds the leaf modules (config, errors, clock, logger) everything else builds on.
+const utils = require('./utils');
+const clients = require('./clients');
+const events = require('./events');
+const stream = require('./stream');
+
+module.exports = { clients, events, stream, utils };
+
+// The default config (from process.env) is parsed on first read, not at require time.
+Object.defineProperty(module.exports, 'config', {
+  enumerable: true,
+  get: () => utils.config,
+});

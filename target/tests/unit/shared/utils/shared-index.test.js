@@ -1,0 +1,31 @@
+'use strict';
+
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+const SHARED = path.resolve(__dirname, '../../../../shared');
+
+describe('shared entry point', () => {
+  test('exposes clients, events, stream, utils and a usable default config', () => {
+    const shared = require('../../../../shared');
+    expect(Object.keys(shared).sort()).toEqual(['clients', 'config', 'events', 'stream', 'utils']);
+    expect(typeof shared.clients.createPostgres).toBe('function');
+    expect(typeof shared.utils.createLogger).toBe('function');
+    expect(shared.config.get('LOG_LEVEL')).toEqual(expect.any(String));
+    expect(shared.config).toBe(shared.utils.config);
+  });
+
+  test('loads in a fresh process and the logger does not pull in the entry point', () => {
+    // A fresh node process: jest's module registry must not hide a load-order problem.
+    const script = `
+      const path = require('node:path');
+      require(path.join(${JSON.stringify(SHARED)}, 'utils/logger.js'));
+      const loadedIndex = Object.keys(require.cache).includes(path.join(${JSON.stringify(SHARED)}, 'index.js'));
+      const shared = require(${JSON.stringify(SHARED)});
+      const log = shared.utils.createLogger({ name: 'probe', sink: [] });
+      process.stdout.write(JSON.stringify({ loadedIndex, keys: Object.keys(shared).sort(), level: shared.config.get('LOG_LEVEL'), logLevel: log.level }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' } }).toString());
+    expect(out).toEqual({ loadedIndex: false, keys: ['clients', 'config', 'events', 'stream', 'utils'], level: 'warn', logLevel: 'warn' });
+  });
+});
