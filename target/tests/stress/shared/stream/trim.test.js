@@ -1,0 +1,103 @@
+'use strict';
+
+const { useNamespace } = require('../../../support/namespace');
+const { createRedis } = require('../../../../shared/clients/redis');
+const { silentLogger } = require('../../../../shared/utils/logger');
+const { createPrng } = require('../../../../shared/utils/prng');
+const { ensureGroup, createConsumer, trimStream } = require('../../../../shared/stream');
+
+const clients = [];
+// Declared before useNamespace so it runs before the namespace is dropped.
+afterAll(async () => {
+  for (const c of clients) await c.close();
+});
+const ns = useNamespace({ databases: [], rabbit: false });
+
+function redis() {
+  const c = createRedis({ REDIS_URL: ns.env.REDIS_URL, REDIS_PREFIX: ns.env.REDIS_PREFIX }, { logger: silentLogger });
+  clients.push(c);
+  return c;
+}
+
+async function fill(r, stream, n) {
+  const pipeline = r.pipeline();
+  for (let i = 0; i < n; i++) pipeline.xadd(stream, '*', 'n', String(i));
+  return (await pipeline.exec()).map(([, id]) => id);
+}
+
+// Polls until `limit` entries were handled (or the consumer has nothing left).
+async function consumeUpTo(consumer, seen, limit) {
+  while (seen.length < limit) {
+    const { read } = await consumer.poll();
+    if (read === 0 && consumer.phase === 'new') break;
+  }
+}
+
+describe('trimStream with several consumer groups', () => {
+  test('keeps every entry a group lagging 500 behind has not read', async () => {
+    const r = redis();
+    const ids = await fill(r, 's:trim-lag', 1000);
+    const fastSeen = [];
+    const slowSeen = [];
+    const fast = createConsumer({ redis: r, stream: 's:trim-lag', group: 'aggregate', consumer: 'a', batch: 100, handler: async (e) => fastSeen.push(e.id) });
+    const slow = createConsumer({ redis: r, stream: 's:trim-lag', group: 'store', consumer: 's', batch: 100, handler: async (e) => slowSeen.push(e.id) });
+    await consumeUpTo(fast, fastSeen, 1000);
+    await consumeUpTo(slow, slowSeen, 500);
+    expect(fastSeen).toHaveLength(1000);
+    expect(slowSeen).toHaveLength(500);
+
+    const { minId, trimmed } = await trimStream({ redis: r, stream: 's:trim-lag' });
+    expect(minId).toBe(ids[499]);
+    expect(trimmed).toBe(499);
+
+    await consumeUpTo(slow, slowSeen, 1000);
+    expect(slowSeen).toEqual(ids);
+  });
+
+  test('keeps entries still pending in a slow group even when they were delivered', async () => {
+    const r = redis();
+    const prng = createPrng('trim-pending');
+    const ids = await fill(r, 's:trim-pel', 1000);
+    const fast = createConsumer({ redis: r, stream: 's:trim-pel', group: 'aggregate', consumer: 'a', batch: 250, handler: async () => {} });
+    for (let read = 0; read < 1000; ) read += (await fast.poll()).read;
+    // The slow group read 600 entries; some of the handlers failed, so those entries are pending.
+    const failing = new Set(ids.slice(0, 600).filter(() => prng.bool(0.05)));
+    const oldestFailing = ids.find((id) => failing.has(id));
+    const slowSeen = [];
+    const slow = createConsumer({
+      redis: r,
+      stream: 's:trim-pel',
+      group: 'alerts',
+      consumer: 'al',
+      batch: 100,
+      handler: async (e) => {
+        if (failing.has(e.id)) throw new Error('evaluation failed');
+        slowSeen.push(e.id);
+      },
+    });
+    for (let read = 0; read < 600; ) read += (await slow.poll()).read;
+
+    const { minId } = await trimStream({ redis: r, stream: 's:trim-pel' });
+    expect(minId).toBe(oldestFailing);
+    const remaining = await r.xrange('s:trim-pel', '-', '+');
+    expect(remaining[0][0]).toBe(oldestFailing);
+
+    // After a restart the slow group's consumer re-reads its failures: all of them are still there.
+    const retried = [];
+    const restarted = createConsumer({ redis: r, stream: 's:trim-pel', group: 'alerts', consumer: 'al', batch: 100, handler: async (e) => retried.push(e.id) });
+    await consumeUpTo(restarted, retried, 1000);
+    expect(retried.slice(0, failing.size)).toEqual(ids.filter((id) => failing.has(id)));
+    expect(retried.slice(failing.size)).toEqual(ids.slice(600));
+  });
+
+  test('does nothing while a group has read nothing yet', async () => {
+    const r = redis();
+    await fill(r, 's:trim-idle', 200);
+    await ensureGroup(r, 's:trim-idle', 'aggregate');
+    const reader = createConsumer({ redis: r, stream: 's:trim-idle', group: 'store', consumer: 's', batch: 200, handler: async () => {} });
+    await reader.poll();
+    await reader.poll();
+    expect(await trimStream({ redis: r, stream: 's:trim-idle' })).toEqual({ minId: '0-0', trimmed: 0 });
+    expect(await r.xlen('s:trim-idle')).toBe(200);
+  });
+});
