@@ -1,0 +1,47 @@
+import type { ProgressFn } from '../progress.ts';
+import type { CommandRunner } from '../types.ts';
+import { renderReport, verify, type VerifyReport } from '../verify.ts';
+import { type CommandOutcome, type CommonOptions, parseBugList, preflightFor, resolveOpt } from './shared.ts';
+
+export interface VerifyCommandOptions extends CommonOptions {
+  /** Comma-separated ids; default every active bug. */
+  bugs?: string;
+  repeat?: number;
+  quick?: boolean;
+  targetDir?: string;
+  manifestPath?: string;
+  fixesDir?: string;
+  reportPath?: string;
+  /** false: do not write the manifest or the report (a dry run). */
+  write?: boolean;
+  progress?: ProgressFn;
+  clock?: () => Date;
+  timeoutMs?: number;
+  preflight?: boolean;
+  runner?: CommandRunner;
+}
+
+export async function verifyCommand(opts: VerifyCommandOptions): Promise<CommandOutcome<VerifyReport>> {
+  const targetDir = resolveOpt(opts.cwd, opts.targetDir);
+  const manifestPath = resolveOpt(opts.cwd, opts.manifestPath);
+  const fixesDir = resolveOpt(opts.cwd, opts.fixesDir);
+  const reportPath = resolveOpt(opts.cwd, opts.reportPath);
+  const preflight = preflightFor(opts.preflight);
+  const report = await verify({
+    ...(opts.bugs !== undefined ? { bugs: parseBugList(opts.bugs) } : {}),
+    ...(opts.repeat !== undefined ? { repeat: opts.repeat } : {}),
+    ...(opts.quick ? { quick: true } : {}),
+    ...(targetDir ? { targetDir } : {}),
+    ...(manifestPath ? { manifestPath } : {}),
+    ...(fixesDir ? { fixesDir } : {}),
+    ...(reportPath ? { reportPath } : {}),
+    ...(opts.write === false ? { write: false } : {}),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(preflight ? { preflight } : {}),
+    ...(opts.runner ? { runner: opts.runner } : {}),
+  });
+  const text = renderReport(report) + (report.reportFile ? `report: ${report.reportFile}\n` : '');
+  return { exitCode: report.ok ? 0 : 1, json: report, text: text.trimEnd() };
+}

@@ -1,0 +1,22 @@
+// @datanexus/grader: the public API. The environment server depends on these names and shapes.
+export { GRADER_VERSION } from './version.ts';
+export { CATEGORIES, CATEGORY_WEIGHTS, isCategory, type Category } from './categories.ts';
+export type { TestStatus, TestResult, Results, RunResult, CommandRunner, RunnerOptions, RunnerOutput, InfraError } from './types.ts';
+export { TEST_STATUSES } from './types.ts';
+export { processRunner } from './runner.ts';
+export { runSuite, narrowExpected, DEFAULT_SUITE_TIMEOUT_MS, type RunSuiteOptions } from './run-suite.ts';
+export { normalizeJestJson } from './normalize.ts';
+export { validateResults, summarize, categoryCounts, testFileOf, testPathOf, ID_SEPARATOR } from './results.ts';
+export {
+  loadManifest, validateManifest, activeBugs, selectBugs, CLASS_BY_PREFIX,
+  type Manifest, type BugEntry, type BugClass, type BugValidation,
+} from './manifest.ts';
+export { score, gradeRun, infraErrorGrade, type Grade, type ScoreOptions } from './score.ts';
+export { materialize, applyFix, patchedFiles, type MaterializeOptions, type MaterializeResult } from './materialize.ts';
+export { hashTree, type HashTreeOptions } from './hash.ts';
+export { testInventory, inventoryDetails, inventoryPath, INVENTORY_SOURCES, type InventoryOptions, type InventoryDetails } from './inventory.ts';
+export { verify, renderReport, type VerifyOptions, type VerifyReport, type VerifyCheck, type BugVerdict } from './verify.ts';
+export { probeServers, defaultServers, type ServerProbe } from './infra.ts';
+export { streamProgress, type ProgressEvent, type ProgressFn } from './progress.ts';
+export { GraderError, ERRORS, isGraderError, type ErrorCode } from './errors.ts';
+export { DEFAULT_TARGET_DIR, DEFAULT_MANIFEST_PATH, REPO_ROOT } from './paths.ts';

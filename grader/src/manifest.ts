@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Category } from './categories.ts';
+import { GraderError } from './errors.ts';
+import { DEFAULT_MANIFEST_PATH, SCHEMA_PATH } from './paths.ts';
+
+export type BugClass =
+  | 'lifecycle' | 'windowing' | 'numeric' | 'races' | 'messaging' | 'security'
+  | 'caching' | 'time' | 'config' | 'performance' | 'business';
+
+/** The id's letter names the class (bug catalogue, "Naming scheme"). */
+export const CLASS_BY_PREFIX: Readonly<Record<string, BugClass>> = Object.freeze({
+  L: 'lifecycle', W: 'windowing', N: 'numeric', R: 'races', M: 'messaging', X: 'security',
+  K: 'caching', T: 'time', E: 'config', P: 'performance', B: 'business',
+});
+
+export interface BugValidation {
+  runs: number;
+  stability: string;
+  date: string;
+  graderVersion?: string;
+  mode?: 'full' | 'quick';
+}
+
+export interface BugEntry {
+  id: string;
+  title: string;
+  class: BugClass;
+  service: string;
+  files: string[];
+  fix: string;
+  fixSha256: string;
+  failToPass: string[];
+  dependsOn: string[];
+  scenario: number | null;
+  bonus: boolean;
+  symptom: string;
+  status: 'active' | 'retired';
+  category?: Category;
+  mechanism?: string;
+  notes?: string;
+  validation?: BugValidation;
+}
+
+export interface Manifest {
+  version: number;
+  bugs: BugEntry[];
+}
+
+let compiled: ValidateFunction | undefined;
+
+function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object;
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+function where(instancePath: string, data: unknown): string {
+  // "/bugs/3/failToPass/0" → "bugs[3] (L4).failToPass[0]": the id is what a maintainer searches for.
+  const parts = instancePath.split('/').slice(1);
+  let out = '';
+  let node: unknown = data;
+  for (const p of parts) {
+    const isIndex = /^\d+$/.test(p);
+    out += isIndex ? `[${p}]` : out === '' ? p : `.${p}`;
+    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[p] : undefined;
+    if (out.startsWith('bugs[') && /^bugs\[\d+\]$/.test(out) && node && typeof node === 'object') {
+      const id = (node as { id?: unknown }).id;
+      if (typeof id === 'string') out += ` (${id})`;
+    }
+  }
+  return out === '' ? '(manifest)' : out;
+}
+
+function formatAjvError(e: ErrorObject, data: unknown): string {
+  const at = where(e.instancePath, data);
+  if (e.keyword === 'additionalProperties') return `${at}: unknown key "${String(e.params.additionalProperty)}"`;
+  if (e.keyword === 'required') return `${at}: missing required field "${String(e.params.missingProperty)}"`;
+  if (e.keyword === 'enum') return `${at}: ${e.message ?? 'invalid'} (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})`;
+  return `${at}: ${e.message ?? 'invalid'}`;
+}
+
+/** Validates manifest data with the schema (ajv) and the rules a schema cannot say; throws GRADER_ERR_MANIFEST_INVALID listing every problem. */
+export function validateManifest(data: unknown): Manifest {
+  const validate = schemaValidator();
+  const problems: string[] = [];
+  if (!validate(data)) {
+    // With allErrors, one bad value can also fail an enclosing keyword; keep each message once.
+    for (const e of validate.errors ?? []) {
+      const msg = formatAjvError(e, data);
+      if (!problems.includes(msg)) problems.push(msg);
+    }
+    throw new GraderError('GRADER_ERR_MANIFEST_INVALID', `manifest is invalid:\n  - ${problems.join('\n  - ')}`, { details: problems });
+  }
+  const manifest = data as Manifest;
+  const ids = new Map<string, number>();
+  for (const [i, bug] of manifest.bugs.entries()) {
+    if (ids.has(bug.id)) problems.push(`bugs[${i}] (${bug.id}): duplicate id, already used by bugs[${ids.get(bug.id)}]`);
+    else ids.set(bug.id, i);
+    const expectedFix = `fixes/${bug.id}.patch`;
+    if (bug.fix !== expectedFix) problems.push(`bugs[${i}] (${bug.id}).fix: expected "${expectedFix}", got "${bug.fix}"`);
+    const expectedClass = CLASS_BY_PREFIX[bug.id.charAt(0)];
+    if (bug.class !== expectedClass) problems.push(`bugs[${i}] (${bug.id}).class: id letter ${bug.id.charAt(0)} means "${expectedClass}", got "${bug.class}"`);
+  }
+  for (const [i, bug] of manifest.bugs.entries()) {
+    for (const dep of bug.dependsOn) {
+      if (dep === bug.id) problems.push(`bugs[${i}] (${bug.id}).dependsOn: a bug cannot depend on itself`);
+      else if (!ids.has(dep)) problems.push(`bugs[${i}] (${bug.id}).dependsOn: unknown bug id "${dep}"`);
+    }
+  }
+  const cycle = findCycle(manifest.bugs);
+  if (cycle) problems.push(`dependsOn has a cycle: ${cycle.join(' → ')}`);
+  if (problems.length > 0) {
+    throw new GraderError('GRADER_ERR_MANIFEST_INVALID', `manifest is invalid:\n  - ${problems.join('\n  - ')}`, { details: problems });
+  }
+  return manifest;
+}
+
+function findCycle(bugs: BugEntry[]): string[] | undefined {
+  const deps = new Map(bugs.map((b) => [b.id, b.dependsOn]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const d of deps.get(id) ?? []) {
+      if (d === id || !deps.has(d)) continue;
+      const c = visit(d);
+      if (c) return c;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const b of bugs) {
+    const c = visit(b.id);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+export async function readJsonFile(file: string, what: string, invalidCode: 'GRADER_ERR_MANIFEST_INVALID' | 'GRADER_ERR_RESULTS_INVALID'): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new GraderError('GRADER_ERR_FILE_NOT_FOUND', `${what} not found: ${file}`);
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new GraderError(invalidCode, `${what} is not valid JSON (${file}): ${(err as Error).message}`);
+  }
+}
+
+export async function loadManifest(manifestPath: string = DEFAULT_MANIFEST_PATH): Promise<Manifest> {
+  const data = await readJsonFile(manifestPath, 'bug manifest', 'GRADER_ERR_MANIFEST_INVALID');
+  try {
+    return validateManifest(data);
+  } catch (err) {
+    if (err instanceof GraderError) err.message = `${manifestPath}: ${err.message}`;
+    throw err;
+  }
+}
+
+export function activeBugs(manifest: Manifest): BugEntry[] {
+  return manifest.bugs.filter((b) => b.status === 'active');
+}
+
+/** Resolves ids to active entries, in manifest order; an unknown or retired id is an error. */
+export function selectBugs(manifest: Manifest, ids: readonly string[]): BugEntry[] {
+  const byId = new Map(manifest.bugs.map((b) => [b.id, b]));
+  for (const id of ids) {
+    const bug = byId.get(id);
+    if (!bug) throw new GraderError('GRADER_ERR_UNKNOWN_BUG', `unknown bug id "${id}" (the manifest has ${manifest.bugs.length} bugs)`);
+    if (bug.status !== 'active') throw new GraderError('GRADER_ERR_UNKNOWN_BUG', `bug "${id}" is ${bug.status}: it is not in the shipped target`);
+  }
+  const wanted = new Set(ids);
+  return manifest.bugs.filter((b) => wanted.has(b.id));
+}
+
+/**
+ * Writes validation records back into the manifest file. The file is re-read at write time and only
+ * the named entries change, so bugs other people added while a long verify ran are kept.
+ */
+export async function writeValidations(manifestPath: string, updates: ReadonlyMap<string, BugValidation | null>): Promise<void> {
+  const data = (await readJsonFile(manifestPath, 'bug manifest', 'GRADER_ERR_MANIFEST_INVALID')) as { bugs?: Array<Record<string, unknown>> };
+  for (const bug of data.bugs ?? []) {
+    const id = bug.id as string;
+    if (!updates.has(id)) continue;
+    const v = updates.get(id);
+    if (v === null || v === undefined) delete bug.validation;
+    else bug.validation = { ...v };
+  }
+  const tmp = path.join(path.dirname(manifestPath), `.${path.basename(manifestPath)}.${process.pid}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`);
+  await rename(tmp, manifestPath);
+}

@@ -1,0 +1,148 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { isCategory, type Category } from './categories.ts';
+import { GraderError } from './errors.ts';
+import { normalizeJestJson } from './normalize.ts';
+import { categoryOfId, testPathOf, titlesOf } from './results.ts';
+import { processRunner } from './runner.ts';
+import type { CommandRunner, InfraError, Results, RunResult } from './types.ts';
+
+export const DEFAULT_SUITE_TIMEOUT_MS = 30 * 60 * 1000;
+const JEST_BIN = path.join('node_modules', 'jest', 'bin', 'jest.js');
+
+export interface RunSuiteOptions {
+  dir: string;
+  category?: Category;
+  /** Test files, relative to dir (`tests/unit/x.test.js`). */
+  files?: string[];
+  testNamePattern?: string;
+  runner?: CommandRunner;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Expected test ids (the pristine inventory); narrowed here to the category / files / name pattern asked for. */
+  expected?: string[];
+  /** Checked before jest starts; an answer other than undefined ends the run as an infrastructure error. */
+  preflight?: () => Promise<InfraError | undefined>;
+  /** Where jest's JSON report is written; a fresh temporary directory by default. Must be reachable by the runner. */
+  workDir?: string;
+}
+
+function normalizeFile(dir: string, file: string): string {
+  const abs = path.resolve(dir, file);
+  const rel = path.relative(path.resolve(dir), abs);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new GraderError('GRADER_ERR_INVALID_OPTION', `test file "${file}" is outside the tree ${dir}`);
+  }
+  return rel.split(path.sep).join('/');
+}
+
+/** The expected ids a selective run can report: same category, file and name filters as jest gets. */
+export function narrowExpected(expected: readonly string[], sel: { category?: Category; files?: string[]; testNamePattern?: string }): string[] {
+  let out = [...expected];
+  if (sel.category) out = out.filter((id) => categoryOfId(id) === sel.category);
+  if (sel.files && sel.files.length > 0) {
+    const wanted = new Set(sel.files);
+    out = out.filter((id) => wanted.has(testPathOf(id)));
+  }
+  if (sel.testNamePattern !== undefined) {
+    const re = new RegExp(sel.testNamePattern, 'i'); // jest's own flags for --testNamePattern
+    out = out.filter((id) => re.test(titlesOf(id).join(' ')));
+  }
+  return out;
+}
+
+function baseEnv(extra: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  // a grader run under `node --test` must not make jest's node processes believe they are test children
+  delete env.NODE_TEST_CONTEXT;
+  return { ...env, ...extra, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+}
+
+function tailLines(text: string, n: number): string {
+  return text.trim().split('\n').slice(-n).join('\n');
+}
+
+/**
+ * Runs jest in a tree and normalizes its report. Never throws for what happens inside the run:
+ * a runner failure, a jest that does not start or a failed preflight comes back as `infraError`
+ * (with empty results, so nobody can mistake it for a score). A run that exceeds its timeout is
+ * the code's doing, not the infrastructure's: its expected tests come back `missing`.
+ */
+export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
+  const dir = path.resolve(opts.dir);
+  if (opts.category !== undefined && !isCategory(opts.category)) {
+    throw new GraderError('GRADER_ERR_INVALID_OPTION', `unknown category "${String(opts.category)}"`);
+  }
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new GraderError('GRADER_ERR_FILE_NOT_FOUND', `tree not found: ${dir}`);
+  const files = opts.files?.map((f) => normalizeFile(dir, f));
+  if (opts.testNamePattern !== undefined) {
+    try {
+      new RegExp(opts.testNamePattern, 'i');
+    } catch (err) {
+      throw new GraderError('GRADER_ERR_INVALID_OPTION', `--test-name-pattern is not a valid regular expression: ${(err as Error).message}`);
+    }
+  }
+  const sel = { ...(opts.category ? { category: opts.category } : {}), ...(files ? { files } : {}), ...(opts.testNamePattern !== undefined ? { testNamePattern: opts.testNamePattern } : {}) };
+  const expected = opts.expected ? narrowExpected(opts.expected, sel) : undefined;
+  const infra = (code: string, message: string, exitCode: number | null = null): RunResult => ({
+    results: { tests: [] },
+    infraError: { code, message },
+    exitCode,
+    timedOut: false,
+  });
+
+  if (!opts.runner && !existsSync(path.join(dir, JEST_BIN))) {
+    return infra('GRADER_ERR_JEST_NOT_FOUND', `no ${JEST_BIN} in ${dir}: link the target's node_modules into the tree`);
+  }
+  if (opts.preflight) {
+    const down = await opts.preflight();
+    if (down) return infra(down.code, down.message);
+  }
+
+  const runner = opts.runner ?? processRunner();
+  const ownWorkDir = opts.workDir === undefined;
+  const workDir = opts.workDir ?? (await mkdtemp(path.join(os.tmpdir(), 'datanexus-grader-run-')));
+  const outputFile = path.join(workDir, `jest-${process.pid}-${Date.now().toString(36)}.json`);
+  const args = [JEST_BIN, '--ci', '--json', `--outputFile=${outputFile}`, '--passWithNoTests', '--no-watchman'];
+  if (opts.category) args.push('--selectProjects', opts.category);
+  if (opts.testNamePattern !== undefined) args.push(`--testNamePattern=${opts.testNamePattern}`);
+  if (files && files.length > 0) args.push('--runTestsByPath', ...files);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_SUITE_TIMEOUT_MS;
+
+  try {
+    let out;
+    try {
+      out = await runner('node', args, { cwd: dir, env: baseEnv(opts.env), timeoutMs });
+    } catch (err) {
+      return infra('GRADER_ERR_INFRA', `the runner failed: ${(err as Error).message}`);
+    }
+    if (out.timedOut) {
+      const tests: Results['tests'] = (expected ?? []).map((id) => ({
+        id,
+        category: categoryOfId(id) as Category,
+        status: 'missing',
+        message: `the suite did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`,
+      }));
+      return { results: { tests }, exitCode: out.exitCode, timedOut: true };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(outputFile, 'utf8')) as unknown;
+    } catch {
+      const why = tailLines(`${out.stderr}\n${out.stdout}`, 20) || '(no output)';
+      return infra('GRADER_ERR_INFRA', `jest did not produce a report (exit code ${String(out.exitCode)}):\n${why}`, out.exitCode);
+    }
+    const runExecError = (json as { runExecError?: { message?: unknown } }).runExecError;
+    if (runExecError) {
+      return { ...infra('GRADER_ERR_INFRA', `jest could not run the suite: ${String(runExecError.message ?? 'unknown error')}`, out.exitCode), rawJestJson: json };
+    }
+    const results = normalizeJestJson(json, { dir, ...(expected ? { expected } : {}) });
+    return { results, exitCode: out.exitCode, timedOut: false, rawJestJson: json };
+  } finally {
+    if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+    else await rm(outputFile, { force: true });
+  }
+}
