@@ -50,6 +50,18 @@ else
   missing+=("PostgreSQL (apt-get install postgresql)")
 fi
 
+# Test namespaces create and drop databases all the time; with fsync on, every DROP DATABASE forces
+# a synced checkpoint (measured here: 1.5 s per drop, 0.6 s per create; 0.16 s / 0.3 s without).
+# These servers hold throwaway test data only, so durability is traded for speed on a local
+# server. DN_PG_FAST=0 leaves the server's settings alone.
+if [ ${#missing[@]} -eq 0 ] && [ "${DN_PG_FAST:-1}" != 0 ] && is_local "$PG_HOST" && command -v psql >/dev/null; then
+  if [ "$(psql "$PG_URL" -Atc 'show fsync' 2>/dev/null)" = on ]; then
+    say "PostgreSQL: turning fsync, synchronous_commit and full_page_writes off (throwaway test data; DN_PG_FAST=0 to keep them)"
+    psql "$PG_URL" -q -c "ALTER SYSTEM SET fsync = off" -c "ALTER SYSTEM SET synchronous_commit = off" \
+      -c "ALTER SYSTEM SET full_page_writes = off" -c "SELECT pg_reload_conf()" >/dev/null || true
+  fi
+fi
+
 # --- Redis --------------------------------------------------------------------------------
 redis_ok() { port_open "$REDIS_HOST" "$REDIS_PORT" && { ! command -v redis-cli >/dev/null || redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping | grep -q PONG; }; }
 if redis_ok; then
