@@ -2,11 +2,11 @@
 # The whole test run (`npm test`): type-check the TypeScript packages, test the grader and the
 # environment, then prove the target against its manifest with a quick verification: every fix
 # applies alone and together, the all-fixed tree passes its whole suite, each seeded bug alone fails
-# exactly its failToPass tests, and the shipped target fails exactly their union.
+# exactly its failToPass tests, and the shipped target fails exactly their union. A dry run: the manifest keeps its last full validation record.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/infra.sh
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 step "typecheck"; npm run -s typecheck
 step "gym tests: grader and environment"; npm run -s test:gym
-step "target: quick verification of the bug manifest"; node grader/bin/datanexus-grader.js verify --quick --report "${TMPDIR:-/tmp}/datanexus-verify-report.json"
+step "target: quick verification of the bug manifest"; node grader/bin/datanexus-grader.js verify --quick --dry-run
