@@ -1,0 +1,76 @@
+'use strict';
+
+const { useNamespace } = require('../../../support/namespace');
+const { createFaultProxy } = require('../../../support/fault-proxy');
+const { waitUntil, waitForEvent } = require('../../../support/wait-for');
+const { createFakeClock } = require('../../../../shared/utils/clock');
+const { bootAdminApp, tapEvents, call, internalHeaders } = require('../../../system/services/harness');
+const infra = require('../../../support/infra-urls');
+
+// Broker round trips take real I/O; the bound only turns a lost event into a failure.
+const BROKER_TURNS = 1_000_000;
+
+const ns = useNamespace({ databases: ['users'] });
+let clock;
+let amqpProxy;
+let pgProxy;
+let admin;
+let tap;
+const ops = internalHeaders({ tenantId: 'platform', role: 'platform-admin' });
+
+beforeAll(async () => {
+  clock = createFakeClock(Date.UTC(2024, 4, 1));
+  const amqpUrl = new URL(infra.amqpUrl);
+  const pgUrl = new URL(infra.postgresAdminUrl);
+  amqpProxy = await createFaultProxy({ host: amqpUrl.hostname, port: Number(amqpUrl.port || 5672) });
+  pgProxy = await createFaultProxy({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
+  tap = await tapEvents(ns, 'tenant.#');
+  admin = await bootAdminApp({ ns, clock, env: { AMQP_URL: amqpProxy.url(ns.env.AMQP_URL), USERS_DATABASE_URL: pgProxy.url(ns.env.USERS_DATABASE_URL) } });
+});
+afterAll(async () => {
+  amqpProxy.refuse(false);
+  pgProxy.refuse(false);
+  await admin.close();
+  await tap.close();
+  await amqpProxy.close();
+  await pgProxy.close();
+});
+
+describe('admin when its backing servers fail', () => {
+  test('a lifecycle change made while the broker is down is kept in the outbox and published once it is back', async () => {
+    await call(admin.app, { method: 'POST', url: '/admin/tenants', headers: ops, payload: { id: 't-out', name: 'Out', plan: 'pro' } });
+    await waitUntil(() => tap.events.some((e) => e.tenantId === 't-out'), { description: 'tenant.created', maxIterations: BROKER_TURNS });
+    amqpProxy.refuse(true);
+    amqpProxy.cut();
+    await waitUntil(() => !admin.rabbit.isConnected(), { description: 'broker connection lost', maxIterations: BROKER_TURNS });
+    const res = await call(admin.app, { method: 'POST', url: '/admin/tenants/t-out/suspend', headers: ops, payload: { reason: 'fraud check' } });
+    expect(res.statusCode).toBe(200);
+    expect(await admin.app.outbox.pending()).toBe(1);
+
+    amqpProxy.refuse(false);
+    // Drive the client's backoff timer until an attempt succeeds; each attempt ends in an event.
+    for (let attempt = 0; attempt < 20 && !admin.rabbit.isConnected(); attempt += 1) {
+      const outcome = Promise.race([waitForEvent(admin.rabbit, 'reconnected'), waitForEvent(admin.rabbit, 'reconnect-failed')]);
+      clock.advance(60_000);
+      await outcome;
+    }
+    expect(admin.rabbit.isConnected()).toBe(true);
+    expect(await admin.app.outbox.flush()).toBe(1);
+    await waitUntil(() => tap.events.some((e) => e.tenantId === 't-out' && e.type === 'tenant.suspended'), { description: 'tenant.suspended', maxIterations: BROKER_TURNS });
+    expect(await admin.app.outbox.pending()).toBe(0);
+  });
+
+  test('a lost database connection answers 503, and the next request after recovery succeeds', async () => {
+    pgProxy.refuse(true);
+    pgProxy.cut();
+    try {
+      const res = await call(admin.app, { url: '/admin/tenants', headers: ops });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().code).toBe('ADMIN_STORE_UNAVAILABLE');
+    } finally {
+      pgProxy.refuse(false);
+    }
+    const again = await call(admin.app, { url: '/admin/tenants', headers: ops });
+    expect(again.statusCode).toBe(200);
+  });
+});

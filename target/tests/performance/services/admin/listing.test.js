@@ -1,0 +1,56 @@
+'use strict';
+
+const { useNamespace } = require('../../../support/namespace');
+const { createFakeClock } = require('../../../../shared/utils/clock');
+const { bootAdminApp, call, internalHeaders } = require('../../../system/services/harness');
+
+const ns = useNamespace({ databases: ['users'] });
+let admin;
+const ops = internalHeaders({ tenantId: 'platform', role: 'platform-admin' });
+const TENANTS = 1200;
+
+beforeAll(async () => {
+  admin = await bootAdminApp({ ns, clock: createFakeClock(Date.UTC(2024, 4, 1)) });
+  // Fixture tenants with usage, inserted in bulk (the API path is covered elsewhere).
+  await admin.postgres.query('users', `
+    INSERT INTO tenants (id, name, plan, status, created_at)
+      SELECT 't-' || lpad(g::text, 5, '0'), 'Tenant ' || g, 'pro', 'active', now() FROM generate_series(1, ${TENANTS}) g;
+    INSERT INTO tenant_usage (tenant_id, name, used)
+      SELECT 't-' || lpad(g::text, 5, '0'), 'pipelines', g FROM generate_series(1, ${TENANTS}) g;`);
+});
+afterAll(async () => {
+  await admin.close();
+});
+
+describe('tenant listing cost', () => {
+  test('the default page holds 100 tenants with their usage, in one query, with a cursor', async () => {
+    admin.postgres.resetStats();
+    const res = await call(admin.app, { url: '/admin/tenants', headers: ops });
+    const page = res.json();
+    expect(page.items).toHaveLength(100);
+    expect(page.items[0]).toMatchObject({ id: 't-00001', usageTotal: 1 });
+    expect(page.nextCursor).not.toBeNull();
+    expect(admin.postgres.stats().users.queries).toBe(1);
+  });
+
+  test('walking every page costs one query per page and returns each tenant once', async () => {
+    admin.postgres.resetStats();
+    const seen = new Set();
+    let cursor = null;
+    let pages = 0;
+    do {
+      const res = await call(admin.app, { url: `/admin/tenants?limit=500${cursor ? `&cursor=${cursor}` : ''}`, headers: ops });
+      const page = res.json();
+      for (const t of page.items) seen.add(t.id);
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(seen.size).toBe(TENANTS);
+    expect(pages).toBe(3);
+    expect(admin.postgres.stats().users.queries).toBe(3);
+  });
+
+  test('a page larger than the maximum is refused', async () => {
+    expect((await call(admin.app, { url: '/admin/tenants?limit=100000', headers: ops })).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,62 @@
+'use strict';
+
+const { useNamespace } = require('../../../support/namespace');
+const { createFakeClock } = require('../../../../shared/utils/clock');
+const { createPrng } = require('../../../../shared/utils/prng');
+const { bootAuthApp, call, internalHeaders, INTERNAL_TOKEN } = require('../../../system/services/harness');
+
+const ns = useNamespace({ databases: ['users'], rabbit: false });
+let auth;
+const headers = internalHeaders({ tenantId: 't-rot', role: 'admin' });
+
+beforeAll(async () => {
+  auth = await bootAuthApp({ ns, clock: createFakeClock(1_700_000_000_000) });
+});
+afterAll(async () => {
+  await auth.close();
+});
+
+const verify = async (key) => (await call(auth.app, { method: 'POST', url: '/v1/keys/verify', headers: { 'x-internal-token': INTERNAL_TOKEN }, payload: { key } })).statusCode;
+const rotate = (id) => call(auth.app, { method: 'POST', url: `/v1/keys/${id}/rotate`, headers });
+const activeKeys = async (name) =>
+  (await auth.postgres.query('users', "SELECT id FROM api_keys WHERE tenant_id = 't-rot' AND name = $1 AND revoked_at IS NULL", [name])).rows.map((r) => r.id);
+
+describe('concurrent key rotations', () => {
+  test('eight concurrent rotations of one key: exactly one wins, one key stays active', async () => {
+    const { id, key } = (await call(auth.app, { method: 'POST', url: '/v1/keys', headers, payload: { name: 'race' } })).json();
+    const results = await Promise.all(Array.from({ length: 8 }, () => rotate(id)));
+    const statuses = results.map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    const winner = results.find((r) => r.statusCode === 201).json();
+    expect(await activeKeys('race')).toEqual([winner.id]);
+    expect(await verify(key)).toBe(401);
+    expect(await verify(winner.key)).toBe(200);
+  });
+
+  test('a shuffled interleaving of rotations, verifications and revocations always leaves the latest key the only valid one', async () => {
+    const prng = createPrng('rotation-interleaving');
+    let current = (await call(auth.app, { method: 'POST', url: '/v1/keys', headers, payload: { name: 'chain' } })).json();
+    const retired = [];
+    for (let round = 0; round < 12; round += 1) {
+      const ops = prng.shuffle(['rotate', 'verify-current', 'verify-retired', 'rotate-stale']);
+      const outcomes = await Promise.all(
+        ops.map(async (op) => {
+          if (op === 'rotate') return ['rotate', await rotate(current.id)];
+          if (op === 'rotate-stale' && retired.length) return ['stale', await rotate(prng.pick(retired).id)];
+          if (op === 'verify-retired' && retired.length) return ['retired', await verify(prng.pick(retired).key)];
+          return ['noop', null];
+        }),
+      );
+      const rotated = outcomes.find(([kind, res]) => kind === 'rotate' && res.statusCode === 201);
+      for (const [kind, res] of outcomes) {
+        if (kind === 'stale') expect(res.statusCode).toBe(409);
+        if (kind === 'retired') expect(res).toBe(401);
+      }
+      expect(rotated).toBeDefined();
+      retired.push(current);
+      current = rotated[1].json();
+      expect(await activeKeys('chain')).toEqual([current.id]);
+    }
+    expect(await verify(current.key)).toBe(200);
+  });
+});
