@@ -1,0 +1,155 @@
+// npm run bench: real HTTP against a server it starts (the CLI, in its own process), reporting
+// reset, step and grade latency (median and p95) and the grade's overhead as a ratio to a bare
+// jest run of the same tree. `--json` prints the figures as one JSON document.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { materialize, processRunner, runSuite } from '@datanexus/grader';
+import { EnvClient } from '../src/client/client.ts';
+import { REPO_ROOT } from '../src/paths.ts';
+
+const { values } = parseArgs({
+  options: {
+    target: { type: 'string' }, manifest: { type: 'string' }, 'node-modules': { type: 'string' }, fixture: { type: 'boolean' },
+    task: { type: 'string' }, resets: { type: 'string' }, steps: { type: 'string' }, grades: { type: 'string' },
+    sandbox: { type: 'string' }, json: { type: 'boolean' },
+  },
+});
+const fixture = values.fixture === true;
+const targetDir = path.resolve(values.target ?? (fixture ? path.join(REPO_ROOT, 'tests/fixtures/mini-target') : path.join(REPO_ROOT, 'target')));
+const manifestPath = path.resolve(values.manifest ?? (fixture ? path.join(REPO_ROOT, 'tests/fixtures/mini-manifest/manifest.json') : path.join(REPO_ROOT, 'bug-manifest/manifest.json')));
+const nodeModules = path.resolve(values['node-modules'] ?? path.join(REPO_ROOT, 'target/node_modules'));
+const task = values.task ?? 'full';
+const N_RESETS = Number(values.resets ?? 5);
+const N_STEPS = Number(values.steps ?? 20);
+const N_GRADES = Number(values.grades ?? (fixture ? 5 : 2));
+const say = (msg: string): void => {
+  if (!values.json) process.stderr.write(`[bench] ${msg}\n`);
+};
+
+function stats(samples: number[]): { n: number; median: number; p95: number; min: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
+  const mid = s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return { n: s.length, median: round(mid), p95: round(at(0.95)), min: round(s[0] ?? NaN), max: round(s.at(-1) ?? NaN) };
+}
+const round = (x: number): number => Math.round(x * 10) / 10;
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const r = await fn();
+  return [performance.now() - t, r];
+}
+
+async function startServer(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const args = [path.join(REPO_ROOT, 'environment/bin/datanexus-env.js'), 'serve', '--port', '0', '--target', targetDir, '--manifest', manifestPath,
+    '--node-modules', nodeModules, '--state-dir', stateDir, '--no-grade-cache', '--log-level', 'info', '--max-episodes', String(N_RESETS + 2)];
+  if (values.sandbox) args.push('--sandbox', values.sandbox);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening`)));
+    lines.on('line', (line) => {
+      const m = /listening at (http:\/\/[^"\s]+)/i.exec(line);
+      if (m) resolve(m[1]!);
+    });
+  });
+  return { url, child };
+}
+
+async function bareJest(runs: number): Promise<number[]> {
+  // The same tree the grade runs on (the task's pristine tree), run by jest directly with the
+  // grader's plain process runner: no sandbox, no overlay, no hashing, no HTTP.
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'dn-bench-bare-'));
+  try {
+    const bugs = task === 'full' ? 'all' : [task.replace(/^bug:/, '')];
+    const { out } = await materialize({ bugs, out: path.join(tmp, 'tree'), targetDir, manifestPath });
+    await symlink(nodeModules, path.join(out, 'node_modules'));
+    const times: number[] = [];
+    for (let i = 0; i < runs; i += 1) {
+      const [ms, run] = await timed(() => runSuite({ dir: out, runner: processRunner(), workDir: tmp }));
+      if (run.infraError) throw new Error(`bare jest run failed: ${run.infraError.message}`);
+      times.push(ms);
+      say(`bare jest ${i + 1}/${runs}: ${Math.round(ms)} ms`);
+    }
+    return times;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'dn-bench-'));
+  await import('node:fs/promises').then((fs) => fs.chmod(stateDir, 0o755));
+  say(`target ${targetDir}, task ${task}; starting the server`);
+  const { url, child } = await startServer(stateDir);
+  const client = new EnvClient({ baseUrl: url });
+  try {
+    const health = await client.health();
+    say(`server at ${url}, sandbox ${health.sandbox.kind}`);
+
+    const [coldReset, first] = await timed(() => client.reset({ task }));
+    say(`first reset (materialize + baseline + namespace): ${Math.round(coldReset)} ms`);
+    const resets: number[] = [];
+    const ids: string[] = [first.episodeId];
+    for (let i = 0; i < N_RESETS; i += 1) {
+      const [ms, r] = await timed(() => client.reset({ task, seed: i }));
+      resets.push(ms);
+      ids.push(r.episodeId);
+    }
+    const id = first.episodeId;
+    const file = first.observation.files.includes('package.json') ? 'package.json' : first.observation.files[0]!;
+    const readFile: number[] = [];
+    const exec: number[] = [];
+    for (let i = 0; i < N_STEPS; i += 1) readFile.push((await timed(() => client.step(id, { type: 'read_file', path: file })))[0]);
+    for (let i = 0; i < N_STEPS; i += 1) exec.push((await timed(() => client.step(id, { type: 'exec', command: 'true' })))[0]);
+    say(`steps done; grading ${N_GRADES} times (cache off)`);
+    const grades: number[] = [];
+    for (let i = 0; i < N_GRADES; i += 1) {
+      const [ms] = await timed(() => client.reward(id));
+      grades.push(ms);
+      say(`grade ${i + 1}/${N_GRADES}: ${Math.round(ms)} ms`);
+    }
+    for (const e of ids) await client.close(e);
+    const bare = await bareJest(N_GRADES);
+
+    const result = {
+      target: targetDir,
+      task,
+      sandbox: health.sandbox.kind,
+      machine: { cpus: os.availableParallelism(), load: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+      firstResetMs: round(coldReset),
+      resetMs: stats(resets),
+      stepMs: { read_file: stats(readFile), exec: stats(exec) },
+      gradeMs: stats(grades),
+      bareJestMs: stats(bare),
+      gradeOverheadRatio: Math.round((stats(grades).median / stats(bare).median) * 100) / 100,
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      const row = (name: string, s: { n: number; median: number; p95: number }) => `${name.padEnd(26)} ${String(s.n).padStart(4)} ${String(s.median).padStart(10)} ${String(s.p95).padStart(10)}`;
+      process.stdout.write([
+        `DataNexus Gym environment bench — ${task} on ${path.relative(REPO_ROOT, targetDir) || targetDir}, sandbox ${result.sandbox}, ${result.machine.cpus} cpus, load ${result.machine.load.join(' ')}`,
+        `${'latency (ms)'.padEnd(26)} ${'n'.padStart(4)} ${'median'.padStart(10)} ${'p95'.padStart(10)}`,
+        `${'first reset (cold)'.padEnd(26)} ${'1'.padStart(4)} ${String(result.firstResetMs).padStart(10)} ${''.padStart(10)}`,
+        row('reset', result.resetMs),
+        row('step read_file', result.stepMs.read_file),
+        row('step exec (true)', result.stepMs.exec),
+        row('grade (POST /v1/reward)', result.gradeMs),
+        row('bare jest, same tree', result.bareJestMs),
+        `grade overhead: ${result.gradeOverheadRatio}× a bare jest run`,
+        '',
+      ].join('\n'));
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,66 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { errorMessage } from '../util.ts';
+import { createEpisodeNamespace, type Namespace } from './namespace.ts';
+
+/**
+ * Creating a namespace (four CREATE DATABASE, a vhost) takes seconds and dropping one as long, so
+ * a few are kept ready and drops happen after the response. Shutdown waits for the drops.
+ */
+export class NamespacePool {
+  private readonly ready: Namespace[] = [];
+  private filling = 0;
+  private readonly pending = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly modulePath: string,
+    private readonly databases: string[],
+    private readonly size: number,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** Tops the pool up in the background. */
+  fill(): void {
+    while (!this.closed && this.ready.length + this.filling < this.size) {
+      this.filling += 1;
+      this.track(createEpisodeNamespace(this.modulePath, this.databases))
+        .then((ns) => {
+          if (this.closed) return this.drop(ns);
+          this.ready.push(ns);
+          return undefined;
+        })
+        .catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'could not prepare a namespace'))
+        .finally(() => {
+          this.filling -= 1;
+        });
+    }
+  }
+
+  async acquire(): Promise<Namespace> {
+    const ns = this.ready.shift();
+    this.fill();
+    return ns ?? createEpisodeNamespace(this.modulePath, this.databases);
+  }
+
+  /** Drops a namespace after the caller has moved on. */
+  drop(ns: Namespace): Promise<void> {
+    return this.track(ns.drop().catch((err: unknown) => this.log.warn({ namespace: ns.id, err: errorMessage(err) }, 'namespace not dropped cleanly')));
+  }
+
+  /** Every drop and creation started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settled();
+    await Promise.all(this.ready.splice(0).map((ns) => this.drop(ns)));
+  }
+}

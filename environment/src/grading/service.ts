@@ -1,0 +1,245 @@
+import { chown, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  activeBugs, defaultServers, GRADER_VERSION, hashTree, probeServers, runSuite, score, selectBugs, summarize, testInventory,
+  type Category, type Grade, type Results, type RunResult,
+} from '@datanexus/grader';
+import { EnvError } from '../errors.ts';
+import type { EnvOptions } from '../options.ts';
+import { sandboxRunner } from '../sandbox/runner.ts';
+import type { SandboxBackend } from '../sandbox/types.ts';
+import { errorMessage, newId, Semaphore, sha256 } from '../util.ts';
+import { copyTree, removeTree } from '../workspace/tree.ts';
+import { DiskCache } from './disk-cache.ts';
+import { buildGradeTree } from './overlay.ts';
+import type { Task, TaskCatalogue, TaskTree } from './tasks.ts';
+
+export interface BugProgress {
+  id: string;
+  fixed: boolean;
+  failToPass: { passed: number; total: number };
+}
+
+export interface GradeReport {
+  grade: Grade;
+  /** Content hash of the task's pristine tree. */
+  taskHash: string;
+  /** Content hash of the graded tree (pristine + the agent's source changes). */
+  contentHash: string;
+  cached: boolean;
+  durationMs: number;
+  /** Source files the grade took from the workspace. */
+  takenChanges: string[];
+  /** Changes to protected files (tests, jest config, package files) the grade left out. */
+  ignoredChanges: string[];
+  summary: ReturnType<typeof summarize>;
+  bugs: BugProgress[];
+}
+
+/** Where a sandboxed jest writes its JSON report. */
+const REPORT_MOUNT = '/run/dn-report';
+const GRADE_OUTPUT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Baselines, grades and test runs. Every suite run happens in a fresh sandbox on a fresh tree;
+ * results are cached by the content hash of the tree they ran on (and the grader version and
+ * expected test list), in memory and under cacheDir, so an unchanged workspace is never run twice.
+ */
+export class GradingService {
+  private readonly runs: DiskCache<Results>;
+  private readonly memo = new Map<string, Promise<Results>>();
+  private inventoryPromise: Promise<string[]> | undefined;
+  readonly semaphore: Semaphore;
+
+  constructor(
+    private readonly opts: Readonly<EnvOptions>,
+    private readonly backend: SandboxBackend,
+    private readonly catalogue: TaskCatalogue,
+  ) {
+    this.runs = new DiskCache(path.join(opts.cacheDir, 'runs'));
+    this.semaphore = new Semaphore(opts.maxConcurrentRuns);
+  }
+
+  /** The expected test ids: the pristine (all fixed) suite's, cached by the grader next to the manifest. */
+  inventory(): Promise<string[]> {
+    if (!this.inventoryPromise) {
+      this.inventoryPromise = (async () => {
+        try {
+          return await testInventory({
+            targetDir: this.opts.targetDir,
+            manifestPath: this.opts.manifestPath,
+            ...(this.opts.fixesDir ? { fixesDir: this.opts.fixesDir } : {}),
+            nodeModulesDir: this.opts.nodeModulesDir,
+            env: { ...this.opts.infraEnv },
+            manifest: await this.catalogue.loadManifest(),
+            timeoutMs: this.opts.gradeTimeoutMs,
+          });
+        } catch (err) {
+          throw new EnvError('ENV_ERR_INFRA', `no test inventory: ${errorMessage(err)}`, { cause: err });
+        }
+      })();
+      this.inventoryPromise.catch(() => {
+        this.inventoryPromise = undefined;
+      });
+    }
+    return this.inventoryPromise;
+  }
+
+  /** Results of the task's pristine tree, the reference for the regression penalty. */
+  async baseline(tree: TaskTree): Promise<Results> {
+    // always cached: gradeCache governs the agent's trees, a task's baseline never changes
+    const { results } = await this.results(tree.contentHash, true, undefined, async (dir) => {
+      await copyTree(tree.dir, dir);
+    });
+    return results;
+  }
+
+  async grade(args: { task: Task; tree: TaskTree; workspace: string; steps: number; maxSteps: number; signal?: AbortSignal }): Promise<GradeReport> {
+    const started = performance.now();
+    const dir = path.join(this.opts.workRoot, 'grades', newId('grade'));
+    try {
+      const treeDir = path.join(dir, 'tree');
+      const overlay = await buildGradeTree(args.tree.dir, args.workspace, treeDir);
+      const contentHash = await hashTree(treeDir);
+      const [{ results, cached }, baseline, manifest] = await Promise.all([
+        this.results(contentHash, this.opts.gradeCache, args.signal, undefined, treeDir),
+        this.baseline(args.tree),
+        this.catalogue.loadManifest(),
+      ]);
+      let grade: Grade;
+      try {
+        grade = score(results, { manifest, baseline, steps: args.steps, maxSteps: args.maxSteps, mode: args.task.mode, ...(args.task.taskBugs ? { taskBugs: args.task.taskBugs } : {}) });
+      } catch (err) {
+        throw new EnvError('ENV_ERR_INFRA', `the grader could not score the run: ${errorMessage(err)}`, { cause: err });
+      }
+      grade.contentHash = contentHash;
+      const status = new Map(results.tests.map((t) => [t.id, t.status]));
+      const bugs = (args.task.taskBugs ? selectBugs(manifest, args.task.taskBugs) : activeBugs(manifest)).map((b) => ({
+        id: b.id,
+        fixed: grade.bugsFixed.includes(b.id),
+        failToPass: { passed: b.failToPass.filter((id) => status.get(id) === 'passed').length, total: b.failToPass.length },
+      }));
+      return {
+        grade,
+        taskHash: args.tree.contentHash,
+        contentHash,
+        cached,
+        durationMs: performance.now() - started,
+        takenChanges: overlay.taken,
+        ignoredChanges: overlay.ignored,
+        summary: summarize(results),
+        bugs,
+      };
+    } finally {
+      await removeTree(dir);
+    }
+  }
+
+  /**
+   * Suite results of a tree with this content hash, from the cache when it ran before. The tree is
+   * either ready (`readyDir`) or built by `build` only when a run is actually needed.
+   */
+  private async results(
+    contentHash: string,
+    useCache: boolean,
+    signal: AbortSignal | undefined,
+    build?: (dir: string) => Promise<void>,
+    readyDir?: string,
+  ): Promise<{ results: Results; cached: boolean }> {
+    const expected = await this.inventory();
+    const key = `${contentHash}-${GRADER_VERSION}-${sha256(expected.join('\n')).slice(0, 16)}`;
+    if (useCache) {
+      const inFlight = this.memo.get(key);
+      if (inFlight) return { results: await inFlight, cached: true };
+      const onDisk = await this.runs.get(key);
+      if (onDisk) {
+        this.memo.set(key, Promise.resolve(onDisk));
+        return { results: onDisk, cached: true };
+      }
+    }
+    const p = (async () => {
+      if (readyDir) return this.runTree(readyDir, expected, signal);
+      const dir = path.join(this.opts.workRoot, 'grades', newId('run'));
+      try {
+        await build!(path.join(dir, 'tree'));
+        return await this.runTree(path.join(dir, 'tree'), expected, signal);
+      } finally {
+        await removeTree(dir);
+      }
+    })();
+    if (useCache) {
+      this.memo.set(key, p);
+      p.then((r) => this.runs.set(key, r), () => this.memo.delete(key)).catch(() => undefined);
+    }
+    return { results: await p, cached: false };
+  }
+
+  private async runTree(treeDir: string, expected: string[], signal?: AbortSignal): Promise<Results> {
+    const reportDir = `${treeDir}-report`;
+    const lease = this.backend.leaseUid();
+    try {
+      await mkdir(reportDir, { recursive: true });
+      if (lease) await chown(reportDir, lease.uid, lease.uid);
+      await this.backend.prepareWorkspace(treeDir, lease?.uid ?? null);
+      const runner = sandboxRunner({
+        backend: this.backend,
+        root: treeDir,
+        nodeModules: this.opts.nodeModulesDir,
+        ...(lease ? { uid: lease.uid } : {}),
+        mounts: [{ host: reportDir, sandbox: REPORT_MOUNT, readOnly: false }],
+        env: { ...this.opts.infraEnv, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+        maxOutputBytes: GRADE_OUTPUT_BYTES,
+        ...(signal ? { signal } : {}),
+      });
+      const run = await this.semaphore.use(() =>
+        runSuite({ dir: treeDir, runner, expected, timeoutMs: this.opts.gradeTimeoutMs, workDir: reportDir, preflight: () => this.preflight() }),
+      );
+      if (run.infraError) throw new EnvError('ENV_ERR_INFRA', `the grading run could not complete: ${run.infraError.message}`, { details: run.infraError });
+      return run.results;
+    } finally {
+      lease?.release();
+      await removeTree(reportDir);
+    }
+  }
+
+  /** The servers the suite needs, checked before a run: "PostgreSQL is down" is infrastructure, not a reward of 0. */
+  preflight(): ReturnType<typeof probeServers> {
+    return probeServers(defaultServers(this.opts.infraEnv));
+  }
+
+  /** An agent's test run in its own workspace (its tests, its config): diagnostics, never a grade. */
+  async runTests(args: {
+    workspace: string;
+    uid: number | null;
+    env: Record<string, string>;
+    category?: Category;
+    files?: string[];
+    testNamePattern?: string;
+    reportDir: string;
+    signal?: AbortSignal;
+  }): Promise<RunResult> {
+    const down = await this.preflight();
+    if (down) throw new EnvError('ENV_ERR_INFRA', down.message, { details: down });
+    const runner = sandboxRunner({
+      backend: this.backend,
+      root: args.workspace,
+      nodeModules: this.opts.nodeModulesDir,
+      ...(args.uid !== null ? { uid: args.uid } : {}),
+      mounts: [{ host: args.reportDir, sandbox: REPORT_MOUNT, readOnly: false }],
+      env: args.env,
+      maxOutputBytes: GRADE_OUTPUT_BYTES,
+      ...(args.signal ? { signal: args.signal } : {}),
+    });
+    return this.semaphore.use(() =>
+      runSuite({
+        dir: args.workspace,
+        runner,
+        timeoutMs: this.opts.testTimeoutMs,
+        workDir: args.reportDir,
+        ...(args.category ? { category: args.category } : {}),
+        ...(args.files ? { files: args.files } : {}),
+        ...(args.testNamePattern !== undefined ? { testNamePattern: args.testNamePattern } : {}),
+      }),
+    );
+  }
+}

@@ -1,0 +1,18 @@
+import { GRADER_VERSION } from '@datanexus/grader';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { HealthResponse } from '../schemas/api.ts';
+import { ENV_VERSION } from '../version.ts';
+
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health', {
+    schema: { summary: 'Liveness and configuration', tags: ['server'], response: { 200: HealthResponse } },
+  }, async () => ({
+    status: 'ok' as const,
+    envVersion: ENV_VERSION,
+    graderVersion: GRADER_VERSION,
+    sandbox: { kind: app.sandbox.kind, isolated: app.sandbox.isolated, description: app.sandbox.description },
+    episodes: { running: app.episodeRegistry.active(), max: app.envOptions.maxEpisodes },
+  }));
+};
+
+export default health;

@@ -1,0 +1,203 @@
+import { lstatSync, readlinkSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { EnvError } from '../errors.ts';
+import type { SandboxLimits } from '../options.ts';
+import { SANDBOX_WORKSPACE } from '../paths.ts';
+import { killAll, spawnContained } from './spawn.ts';
+import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
+import { sandboxCwd } from './translate.ts';
+import type { SandboxBackend, SandboxResult, SandboxRun, UidLease } from './types.ts';
+import { UidPool } from './uid-pool.ts';
+
+// The sandbox's own identity: fixed, so `id` or `ls -l` print the same thing in every episode.
+const INNER_UID = '1000';
+
+// Only what a Node toolchain needs from /etc; the rest of it (and everything outside /usr) stays
+// out of sight. passwd and group are our own, naming the sandbox user.
+const ETC_FILES = [
+  'hosts', 'resolv.conf', 'nsswitch.conf', 'host.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d',
+  'alternatives', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'localtime', 'timezone', 'os-release', 'mime.types',
+];
+const PASSWD = 'root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:1000:1000:sandbox:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
+const GROUP = 'root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n';
+
+export interface BwrapOptions {
+  limits: SandboxLimits;
+  uidBase: number;
+  uidCount: number;
+  /** Where workspaces live; every sandbox uid must be able to reach it (checked at boot). */
+  workRoot: string;
+}
+
+/**
+ * bubblewrap: new user, pid, ipc and uts namespaces; the system read-only (/usr and a few /etc
+ * files), a private /tmp, the workspace read-write at /workspace, node_modules read-only; nothing
+ * of the repository. Networking is shared on purpose: the target's tests need the PostgreSQL,
+ * Redis and RabbitMQ servers on 127.0.0.1.
+ *
+ * Started as root, every run first drops to a host uid of its own (setpriv), so bwrap runs
+ * unprivileged, no capability reaches the sandbox, and RLIMIT_NPROC counts per sandbox.
+ */
+export class BwrapBackend implements SandboxBackend {
+  readonly kind = 'bwrap' as const;
+  readonly isolated = true;
+  readonly description = 'bubblewrap (namespaces; system read-only; workspace read-write; private /tmp; shared loopback network)';
+  private readonly pool: UidPool;
+  private readonly root = isRoot();
+  private bwrap = '';
+  private setpriv: string | undefined;
+  private prlimit: string | undefined;
+  private etcDir = '';
+  private systemArgs: string[] = [];
+  private closed = false;
+  private readonly live = new Set<() => void>();
+
+  constructor(private readonly opts: BwrapOptions) {
+    this.pool = new UidPool(opts.uidBase, opts.uidCount);
+  }
+
+  async check(): Promise<void> {
+    const bwrap = which('bwrap');
+    if (!bwrap) throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', 'bubblewrap is not installed (apt-get install bubblewrap, or `npm run infra`); for development only, --sandbox unsafe-process runs commands unsandboxed');
+    this.bwrap = bwrap;
+    this.prlimit = which('prlimit');
+    if (this.root) {
+      this.setpriv = which('setpriv');
+      if (!this.setpriv) throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', 'running as root, the bwrap sandbox drops to a per-sandbox uid with setpriv (util-linux), which is not installed');
+    }
+    await mkdir(this.opts.workRoot, { recursive: true });
+    if (this.root) await assertReachable(this.opts.workRoot);
+    this.etcDir = path.join(this.opts.workRoot, '.sandbox-etc');
+    await mkdir(this.etcDir, { recursive: true });
+    await chmod(this.etcDir, 0o755);
+    await writeFile(path.join(this.etcDir, 'passwd'), PASSWD, { mode: 0o644 });
+    await writeFile(path.join(this.etcDir, 'group'), GROUP, { mode: 0o644 });
+    this.systemArgs = systemMounts(this.etcDir);
+
+    // A smoke run proves namespaces are allowed here (some container runtimes forbid them).
+    const dir = await mkdtemp(path.join(this.opts.workRoot, '.bwrap-check-'));
+    const lease = this.leaseUid();
+    try {
+      await this.prepareWorkspace(dir, lease?.uid ?? null);
+      const r = await this.run({ command: 'sh', args: ['-c', 'echo ok > probe && cat probe'], root: dir, env: {}, timeoutMs: 15_000, maxOutputBytes: 4096, uid: lease?.uid });
+      if (r.exitCode !== 0 || r.stdout.text.trim() !== 'ok') {
+        throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', `bubblewrap cannot create a sandbox on this host (exit ${r.exitCode}): ${r.stderr.text.trim().slice(0, 500)}`);
+      }
+    } finally {
+      lease?.release();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  leaseUid(): UidLease | null {
+    return this.root ? this.pool.lease() : null;
+  }
+
+  async prepareWorkspace(dir: string, uid: number | null): Promise<void> {
+    await ensureMountPoint(dir);
+    if (uid !== null) await chownTree(dir, uid, uid);
+  }
+
+  async run(req: SandboxRun): Promise<SandboxResult> {
+    if (this.closed) throw new EnvError('ENV_ERR_SHUTTING_DOWN', 'the sandbox backend is closed');
+    if (!this.bwrap) throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', 'the bwrap backend was not checked before use');
+    if (this.root && req.uid === undefined) throw new EnvError('ENV_ERR_INTERNAL', 'a bwrap run as root needs a leased uid');
+    const { limits } = this.opts;
+    if (req.nodeModules) await ensureMountPoint(req.root);
+
+    const argv: string[] = [];
+    if (this.root) argv.push(this.setpriv!, `--reuid=${req.uid}`, `--regid=${req.uid}`, '--clear-groups', '--');
+    if (this.prlimit) {
+      argv.push(this.prlimit, `--data=${limits.processMemoryBytes}`, `--fsize=${limits.maxFileBytes}`, '--core=0');
+      // Per-uid process counting only isolates sandboxes that have a uid of their own.
+      if (this.root) argv.push(`--nproc=${limits.maxProcesses}`);
+      argv.push('--');
+    }
+    argv.push(
+      this.bwrap,
+      '--unshare-user', '--uid', INNER_UID, '--gid', INNER_UID,
+      '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      '--hostname', 'sandbox',
+      '--disable-userns',
+      '--die-with-parent', '--new-session',
+      ...this.systemArgs,
+      '--proc', '/proc', '--dev', '/dev',
+      '--size', String(limits.tmpBytes), '--tmpfs', '/tmp',
+      '--bind', req.root, SANDBOX_WORKSPACE,
+    );
+    if (req.nodeModules) argv.push('--ro-bind', req.nodeModules, `${SANDBOX_WORKSPACE}/node_modules`);
+    for (const m of req.mounts ?? []) argv.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
+    argv.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
+    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env };
+    for (const [k, v] of Object.entries(env)) argv.push('--setenv', k, v);
+    argv.push('--', req.command, ...req.args);
+
+    return spawnContained({
+      file: argv[0]!,
+      args: argv.slice(1),
+      cwd: '/',
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      timeoutMs: req.timeoutMs,
+      maxOutputBytes: req.maxOutputBytes,
+      outputKillBytes: req.outputKillBytes,
+      input: req.input,
+      signal: req.signal,
+      treeMemoryBytes: limits.totalMemoryBytes,
+      live: this.live,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    killAll(this.live);
+  }
+}
+
+/**
+ * Sandboxes run under uids that own nothing on the host, so every directory above the workspaces
+ * must be searchable by others (o+x); a 0700 directory on the way would make every bind fail.
+ */
+async function assertReachable(dir: string): Promise<void> {
+  let d = path.resolve(dir);
+  for (;;) {
+    const st = await stat(d);
+    if ((st.mode & 0o001) === 0) {
+      throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', `the sandbox uids cannot reach the workspaces under ${dir}: ${d} is not searchable by others (chmod o+x ${d}, or choose another --state-dir)`);
+    }
+    const parent = path.dirname(d);
+    if (parent === d) return;
+    d = parent;
+  }
+}
+
+/** Where the running node lives when it is not under /usr (nvm, a tarball): shown read-only at /opt/node. */
+function nodePrefix(): string | undefined {
+  const prefix = path.dirname(path.dirname(process.execPath));
+  return prefix === '/usr' || prefix.startsWith('/usr/') ? undefined : prefix;
+}
+
+function nodePathEnv(): Record<string, string> {
+  const prefix = nodePrefix();
+  return prefix ? { PATH: '/opt/node/bin:/usr/local/bin:/usr/bin:/bin' } : {};
+}
+
+function systemMounts(etcDir: string): string[] {
+  const args = ['--ro-bind', '/usr', '/usr'];
+  // Merged-/usr systems have these as symlinks into /usr; older ones as directories.
+  for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
+    let st;
+    try {
+      st = lstatSync(top);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(top), top);
+    else if (st.isDirectory()) args.push('--ro-bind', top, top);
+  }
+  for (const f of ETC_FILES) args.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
+  args.push('--ro-bind', path.join(etcDir, 'passwd'), '/etc/passwd', '--ro-bind', path.join(etcDir, 'group'), '/etc/group');
+  const prefix = nodePrefix();
+  if (prefix) args.push('--ro-bind', prefix, '/opt/node');
+  return args;
+}

@@ -1,0 +1,76 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandRunner, RunnerOutput } from '@datanexus/grader';
+import { SANDBOX_WORKSPACE } from '../paths.ts';
+import { invert, mapPaths, type PathMap } from './translate.ts';
+import type { Mount, SandboxBackend } from './types.ts';
+
+/** What the grader's runSuite passes through from the server's own environment. Nothing else leaks in. */
+const PASSED_THROUGH = new Set(['CI', 'FORCE_COLOR', 'NO_COLOR', 'TZ']);
+
+export interface SandboxRunnerOptions {
+  backend: SandboxBackend;
+  /** Host directory shown at /workspace; the runner's cwd must be it or inside it. */
+  root: string;
+  nodeModules: string | null;
+  uid?: number;
+  /** Extra mounts; a host path inside one may appear in arguments (jest's --outputFile). */
+  mounts?: Mount[];
+  /** The sandbox's environment (namespace, DN_* server URLs, seed). */
+  env: Record<string, string>;
+  maxOutputBytes: number;
+  outputKillBytes?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The grader's CommandRunner over a sandbox. The grader speaks host paths; the sandbox shows the
+ * tree at /workspace and the report directory at its mount point. Arguments go in translated,
+ * and output (stdout, stderr, and report files the command was told to write) comes back with
+ * host paths, so the grader's normalization sees the tree where it put it.
+ */
+export function sandboxRunner(o: SandboxRunnerOptions): CommandRunner {
+  const root = path.resolve(o.root);
+  const toSandbox: PathMap = [[root, SANDBOX_WORKSPACE], ...(o.mounts ?? []).map((m): [string, string] => [path.resolve(m.host), m.sandbox])];
+  const toHost = invert(toSandbox);
+  return async (cmd, args, opts): Promise<RunnerOutput> => {
+    const cwd = path.resolve(opts.cwd);
+    const rel = path.relative(root, cwd);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`sandbox runner: cwd ${cwd} is outside the sandboxed tree ${root}`);
+    const env: Record<string, string> = Object.create(null);
+    for (const [k, v] of Object.entries(opts.env)) if (PASSED_THROUGH.has(k)) env[k] = v;
+    Object.assign(env, o.env);
+    const command = cmd === process.execPath ? 'node' : mapPaths(cmd, toSandbox);
+    const r = await o.backend.run({
+      command,
+      args: args.map((a) => mapPaths(a, toSandbox)),
+      root,
+      cwd: rel.split(path.sep).join('/'),
+      env,
+      timeoutMs: opts.timeoutMs,
+      maxOutputBytes: opts.maxOutputBytes ?? o.maxOutputBytes,
+      outputKillBytes: o.outputKillBytes,
+      nodeModules: o.nodeModules,
+      mounts: o.mounts,
+      uid: o.uid,
+      signal: o.signal,
+    });
+    for (const a of args) {
+      const m = /^--outputFile=(.+)$/.exec(a);
+      if (!m) continue;
+      const file = m[1]!;
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text !== undefined) await writeFile(file, mapPaths(text, toHost));
+    }
+    let stderr = mapPaths(r.stderr.text, toHost);
+    // Memory or output blown by the code under test is the code's doing: reported like a timeout
+    // (its tests come back missing), never as an infrastructure error.
+    if (r.killedBy === 'memory' || r.killedBy === 'output') stderr += `\n[sandbox: killed, ${r.killedBy} limit exceeded]\n`;
+    return {
+      exitCode: r.exitCode,
+      stdout: mapPaths(r.stdout.text, toHost),
+      stderr,
+      timedOut: r.timedOut || r.killedBy === 'memory' || r.killedBy === 'output',
+    };
+  };
+}

@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { EnvError } from '../errors.ts';
+import { OutputCapture } from './capture.ts';
+import type { KillReason, SandboxResult } from './types.ts';
+import { memoryWatchdog } from './watchdog.ts';
+
+export interface SpawnSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  outputKillBytes?: number;
+  input?: string | Buffer;
+  signal?: AbortSignal;
+  /** Resident memory of the whole process tree beyond which it is killed. */
+  treeMemoryBytes?: number;
+  /** The backend's set of kill functions of running processes (for its close()). */
+  live: Set<() => void>;
+}
+
+// After the main process exits, its stdout may still be held open by something it left behind;
+// the run is over anyway, so the group is killed and the streams closed after this grace period.
+const CLOSE_GRACE_MS = 1000;
+
+/** Kills every process of a backend's set (server shutdown). */
+export function killAll(live: Set<() => void>): void {
+  for (const kill of [...live]) kill();
+}
+
+function killTree(pid: number): void {
+  // The child leads its own process group (detached); for bwrap, killing it tears down the
+  // sandbox's pid namespace and with it every process inside, daemonized or not.
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is gone already
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // ESRCH
+  }
+}
+
+/**
+ * Runs one process in its own process group with a hard timeout, output caps, an optional
+ * memory watch over its whole tree, and an abort signal. Never rejects for anything the command
+ * does; rejects with ENV_ERR_INFRA when the process cannot be started at all.
+ */
+export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    if (spec.signal?.aborted) {
+      reject(new EnvError('ENV_ERR_INFRA', 'the run was cancelled before it started'));
+      return;
+    }
+    const child = spawn(spec.file, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const stdout = new OutputCapture(spec.maxOutputBytes);
+    const stderr = new OutputCapture(spec.maxOutputBytes);
+    let killedBy: KillReason | null = null;
+    let exitCode: number | null = null;
+    let exitSignal: NodeJS.Signals | null = null;
+    let settled = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let unwatch: (() => void) | undefined;
+
+    const kill = (reason: KillReason): void => {
+      if (killedBy === null) killedBy = reason;
+      if (child.pid !== undefined) killTree(child.pid);
+    };
+    const killOnShutdown = (): void => kill('abort');
+    spec.live.add(killOnShutdown);
+
+    const timer = setTimeout(() => kill('timeout'), spec.timeoutMs);
+    const onAbort = (): void => kill('abort');
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    if (spec.treeMemoryBytes !== undefined && child.pid !== undefined) {
+      unwatch = memoryWatchdog.watch(child.pid, spec.treeMemoryBytes, () => kill('memory'));
+    }
+
+    const killBytes = spec.outputKillBytes;
+    const onData = (capture: OutputCapture) => (chunk: Buffer): void => {
+      capture.push(chunk);
+      if (killBytes !== undefined && stdout.bytes + stderr.bytes > killBytes) kill('output');
+    };
+    child.stdout!.on('data', onData(stdout));
+    child.stderr!.on('data', onData(stderr));
+
+    if (spec.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => {
+        // EPIPE: the command did not read its input; what it did instead is in its output
+      });
+      child.stdin.end(spec.input);
+    }
+
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      if (graceTimer) clearTimeout(graceTimer);
+      unwatch?.();
+      spec.signal?.removeEventListener('abort', onAbort);
+      spec.live.delete(killOnShutdown);
+    };
+
+    child.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(new EnvError('ENV_ERR_INFRA', `could not start ${spec.file}: ${err.message}`, { cause: err }));
+    });
+    child.on('exit', (code, signal) => {
+      exitCode = code;
+      exitSignal = signal;
+      graceTimer = setTimeout(() => {
+        if (child.pid !== undefined) killTree(child.pid);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, CLOSE_GRACE_MS);
+    });
+    child.on('close', (code, signal) => {
+      if (settled) return;
+      settled = true;
+      // Whatever the command left in its group does not outlive the run.
+      if (child.pid !== undefined) killTree(child.pid);
+      cleanup();
+      resolve({
+        exitCode: exitCode ?? code,
+        signal: exitSignal ?? signal,
+        stdout: stdout.result(),
+        stderr: stderr.result(),
+        timedOut: killedBy === 'timeout',
+        killedBy,
+        durationMs: performance.now() - started,
+      });
+    });
+  });
+}

@@ -1,0 +1,74 @@
+import type { SandboxKind } from '../options.ts';
+
+/** A host directory shown inside the sandbox. */
+export interface Mount {
+  host: string;
+  sandbox: string;
+  readOnly: boolean;
+}
+
+/**
+ * One command to run. Paths in `args`, `env` and `cwd` are sandbox paths (/workspace, /data); a
+ * backend without its own file-system view translates them to the host paths behind them.
+ */
+export interface SandboxRun {
+  command: string;
+  args: string[];
+  /** Host directory shown read-write at /workspace. */
+  root: string;
+  /** Working directory relative to /workspace (default: /workspace itself). */
+  cwd?: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Bytes of each stream kept (head and tail); the middle is dropped and counted. */
+  maxOutputBytes: number;
+  /** A command whose output passes this many bytes is killed: output nobody reads is not worth the CPU. */
+  outputKillBytes?: number;
+  input?: string | Buffer;
+  signal?: AbortSignal;
+  /** Shared dependencies, shown read-only at /workspace/node_modules. */
+  nodeModules?: string | null;
+  mounts?: Mount[];
+  /** Host uid the run executes as (bwrap started as root); leased from the backend's pool. */
+  uid?: number;
+}
+
+export interface CapturedOutput {
+  text: string;
+  /** Bytes the command wrote, kept or not. */
+  bytes: number;
+  truncated: boolean;
+}
+
+export type KillReason = 'timeout' | 'memory' | 'output' | 'abort';
+
+export interface SandboxResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: CapturedOutput;
+  stderr: CapturedOutput;
+  timedOut: boolean;
+  killedBy: KillReason | null;
+  durationMs: number;
+}
+
+export interface UidLease {
+  readonly uid: number;
+  release(): void;
+}
+
+export interface SandboxBackend {
+  readonly kind: SandboxKind;
+  /** False for the development-only process backend: it isolates nothing. */
+  readonly isolated: boolean;
+  readonly description: string;
+  /** Throws ENV_ERR_SANDBOX_UNAVAILABLE with the reason when the backend cannot run here. */
+  check(): Promise<void>;
+  /** A host uid for one episode or one grading run, or null when this backend does not use them. */
+  leaseUid(): UidLease | null;
+  /** Makes a fresh workspace directory usable by runs under `uid` (mount points, ownership). */
+  prepareWorkspace(dir: string, uid: number | null): Promise<void>;
+  run(req: SandboxRun): Promise<SandboxResult>;
+  /** Kills every run still going; later runs fail. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { resolveOptions } from '../../environment/src/options.ts';
+import { createSandbox } from '../../environment/src/sandbox/index.ts';
+import type { SandboxBackend, SandboxRun, UidLease } from '../../environment/src/sandbox/types.ts';
+import { FIXTURE, REPO, hasBwrap, tempDir } from './fixtures.ts';
+
+const MB = 1024 * 1024;
+const limits = { processMemoryBytes: 256 * MB, totalMemoryBytes: 768 * MB, maxProcesses: 256 };
+
+function processesMatching(marker: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
+}
+
+describe('bwrap sandbox', { skip: hasBwrap ? false : 'bubblewrap is not installed (apt-get install bubblewrap)' }, () => {
+  let sb: SandboxBackend;
+  let stateDir: string;
+  let ws: string;
+  let lease: UidLease | null;
+  const run = (command: string, extra: Partial<SandboxRun> = {}) =>
+    sb.run({ command: 'bash', args: ['-c', command], root: ws, env: { FOO: 'bar' }, timeoutMs: 20_000, maxOutputBytes: 64 * 1024, nodeModules: FIXTURE.nodeModulesDir, ...(lease ? { uid: lease.uid } : {}), ...extra });
+
+  before(async () => {
+    stateDir = await tempDir('dn-sb-state-');
+    ws = await tempDir('dn-sb-ws-');
+    await writeFile(path.join(ws, 'hello.txt'), 'hello\n');
+    sb = createSandbox(resolveOptions({ sandbox: 'bwrap', stateDir, limits }));
+    await sb.check();
+    lease = sb.leaseUid();
+    await sb.prepareWorkspace(ws, lease?.uid ?? null);
+  });
+  after(async () => {
+    lease?.release();
+    await sb.close();
+    await rm(ws, { recursive: true, force: true });
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  test('shows the workspace read-write at /workspace and nothing of the repository', async () => {
+    const r = await run(`cat hello.txt; echo new > made.txt; pwd; id -u; echo $FOO;
+      ls ${REPO}/bug-manifest 2>&1; ls /work 2>&1; cat ${REPO}/bug-manifest/manifest.json 2>&1; ls / | tr '\\n' ' '`);
+    assert.equal(r.exitCode, 0, r.stderr.text);
+    const out = r.stdout.text;
+    assert.match(out, /^hello\n\/workspace\n1000\nbar\n/);
+    assert.match(out, /bug-manifest'?: No such file or directory/);
+    assert.doesNotMatch(out, /"bugs"/);
+    assert.match(out, /cannot access '\/work': No such file or directory/);
+    const allowed = new Set(['bin', 'dev', 'etc', 'lib', 'lib32', 'lib64', 'libx32', 'opt', 'proc', 'run', 'sbin', 'tmp', 'usr', 'workspace']);
+    const top = out.trim().split('\n').at(-1)!.trim().split(' ');
+    assert.deepEqual(top.filter((d) => !allowed.has(d)), [], `unexpected top-level entries: ${top.join(' ')}`);
+    assert.equal(await readFile(path.join(ws, 'made.txt'), 'utf8'), 'new\n');
+  });
+
+  test('keeps the system and node_modules read-only and /tmp private', async () => {
+    const r = await run('touch /usr/x 2>&1; touch node_modules/x 2>&1; echo secret > /tmp/s; node -e "require(\'jest/package.json\'); console.log(\'jest ok\')"');
+    assert.match(r.stdout.text, /\/usr\/x'?: Read-only file system/);
+    assert.match(r.stdout.text, /node_modules\/x'?: Read-only file system/);
+    assert.match(r.stdout.text, /jest ok/);
+    const again = await run('cat /tmp/s 2>&1 || true');
+    assert.match(again.stdout.text, /No such file/);
+  });
+
+  test('has no capabilities and cannot make new namespaces', async () => {
+    const r = await run('grep CapEff /proc/self/status; unshare -U true 2>&1 || echo denied');
+    assert.match(r.stdout.text, /CapEff:\s+0+\n/);
+    assert.match(r.stdout.text, /denied/);
+  });
+
+  test('a command that forks and never exits is killed with its whole tree at the timeout', async () => {
+    const marker = `dn-forker-${process.pid}`;
+    const r = await run(`(setsid bash -c 'exec -a ${marker} sleep 600' &) ; (bash -c 'exec -a ${marker} sleep 601' &); exec -a ${marker} sleep 602`, { timeoutMs: 1500 });
+    assert.equal(r.killedBy, 'timeout');
+    assert.equal(r.timedOut, true);
+    assert.deepEqual(processesMatching(marker), []);
+  });
+
+  test('background processes do not outlive a command that exits', async () => {
+    const marker = `dn-bg-${process.pid}`;
+    const r = await run(`(setsid bash -c 'exec -a ${marker} sleep 600' &); echo started`);
+    assert.equal(r.exitCode, 0);
+    assert.deepEqual(processesMatching(marker), []);
+  });
+
+  test('a command that fills memory dies without taking the host with it', async () => {
+    const r = await run('node -e "const a=[]; for(;;) a.push(Buffer.alloc(1<<20, 1))"');
+    assert.notEqual(r.exitCode, 0);
+    assert.ok(r.killedBy === null || r.killedBy === 'memory', `killed by ${r.killedBy}`);
+    const shell = await run('x=$(head -c 2000000000 /dev/zero | tr "\\0" a); echo ${#x}');
+    assert.notEqual(shell.stdout.text.trim(), '2000000000');
+  });
+
+  test('the memory watchdog kills a tree whose processes together pass the limit', async () => {
+    const hog = 'node -e "const a=[]; for (let i = 0; i < 200; i++) a.push(Buffer.alloc(1<<20, 1)); setInterval(() => {}, 1000)"';
+    const r = await run(`for i in 1 2 3 4 5 6; do ${hog} & done; wait`);
+    assert.equal(r.killedBy, 'memory');
+  });
+
+  test('output is capped, says so, and a flood is killed', async () => {
+    const r = await run('head -c 1000000 /dev/zero | tr "\\0" y', { maxOutputBytes: 1000 });
+    assert.equal(r.stdout.truncated, true);
+    assert.equal(r.stdout.bytes, 1_000_000);
+    assert.match(r.stdout.text, /\[\.\.\. truncated: 999000 bytes omitted \.\.\.\]/);
+    const flood = await run('yes', { outputKillBytes: 5 * MB });
+    assert.equal(flood.killedBy, 'output');
+  });
+
+  test('a fork bomb hits the per-sandbox process limit', { skip: process.getuid?.() === 0 ? false : 'per-sandbox process limits need the server to run as root (one uid per sandbox)' }, async () => {
+    const r = await run(':(){ :|:& };: ; sleep 1; echo survived', { timeoutMs: 5000 });
+    assert.ok(r.stderr.text.includes('Resource temporarily unavailable') || r.killedBy !== null, r.stderr.text.slice(0, 300));
+  });
+});
+
+describe('unsafe process backend', () => {
+  test('says it is unsafe and still enforces the timeout on the whole group', async () => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'dn-sb-state-'));
+    const ws = await mkdtemp(path.join(os.tmpdir(), 'dn-sb-ws-'));
+    const sb = createSandbox(resolveOptions({ sandbox: 'unsafe-process', stateDir }));
+    try {
+      await sb.check();
+      assert.equal(sb.kind, 'unsafe-process');
+      assert.equal(sb.isolated, false);
+      assert.match(sb.description, /UNSAFE/);
+      const marker = `dn-unsafe-${process.pid}`;
+      const r = await sb.run({ command: 'bash', args: ['-c', `pwd; (exec -a ${marker} sleep 600 &); exec -a ${marker} sleep 601`], root: ws, env: {}, timeoutMs: 1000, maxOutputBytes: 4096 });
+      assert.equal(r.killedBy, 'timeout');
+      assert.equal(r.stdout.text, '/workspace\n', 'host paths are shown as /workspace');
+      assert.deepEqual(processesMatching(marker), []);
+    } finally {
+      await sb.close();
+      await rm(ws, { recursive: true, force: true });
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docker backend', () => {
+  test('runs a command in a container', async (t) => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'dn-sb-state-'));
+    const sb = createSandbox(resolveOptions({ sandbox: 'docker', stateDir }));
+    try {
+      try {
+        await sb.check();
+      } catch (err) {
+        t.skip((err as Error).message.split('\n')[0]);
+        return;
+      }
+      const ws = await mkdtemp(path.join(os.tmpdir(), 'dn-sb-ws-'));
+      await sb.prepareWorkspace(ws, null);
+      const r = await sb.run({ command: 'sh', args: ['-c', 'pwd; echo hi > f; cat f'], root: ws, env: {}, timeoutMs: 60_000, maxOutputBytes: 4096 });
+      assert.equal(r.stdout.text, '/workspace\nhi\n');
+      const slow = await sb.run({ command: 'sh', args: ['-c', 'sleep 600'], root: ws, env: {}, timeoutMs: 2000, maxOutputBytes: 4096 });
+      assert.equal(slow.killedBy, 'timeout');
+      await rm(ws, { recursive: true, force: true });
+    } finally {
+      await sb.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ERRORS, EnvError, isEnvError } from '../../environment/src/errors.ts';
+import { buildGradeTree, isProtected } from '../../environment/src/grading/overlay.ts';
+import { resolveOptions } from '../../environment/src/options.ts';
+import { OutputCapture, truncateText } from '../../environment/src/sandbox/capture.ts';
+import { mapPaths } from '../../environment/src/sandbox/translate.ts';
+import { canonicalJson } from '../../environment/src/util.ts';
+import { tempDir } from './fixtures.ts';
+
+describe('error catalogue', () => {
+  test('every key equals its code', () => {
+    for (const [key, spec] of Object.entries(ERRORS)) assert.equal(spec.code, key);
+  });
+
+  test('every code is ENV_ERR_* with a 4xx or 5xx status and a summary', () => {
+    for (const spec of Object.values(ERRORS)) {
+      assert.match(spec.code, /^ENV_ERR_[A-Z_]+$/);
+      assert.ok(spec.status >= 400 && spec.status < 600, `${spec.code}: ${spec.status}`);
+      assert.ok(spec.summary.length > 10);
+    }
+  });
+
+  test('EnvError carries its status and serializes its code', () => {
+    const e = new EnvError('ENV_ERR_RESET_NEEDED', 'call reset', { details: { x: 1 } });
+    assert.equal(e.statusCode, 409);
+    assert.deepEqual(e.toJSON(), { code: 'ENV_ERR_RESET_NEEDED', message: 'call reset', details: { x: 1 } });
+  });
+});
+
+describe('options', () => {
+  test('defaults are complete and frozen; bad values say what was expected', () => {
+    const o = resolveOptions();
+    assert.equal(o.sandbox, 'bwrap');
+    assert.equal(o.maxSteps, 100);
+    assert.equal(o.bodyLimit, 5 * 1024 * 1024);
+    assert.ok(Object.isFrozen(o));
+    assert.throws(() => resolveOptions({ maxSteps: 0 }), /option maxSteps: expected a positive integer, got 0/);
+    assert.throws(() => resolveOptions({ sandbox: 'chroot' as 'bwrap' }), (e: unknown) => isEnvError(e) && e.code === 'ENV_ERR_INVALID_OPTION');
+    assert.throws(() => resolveOptions({ execTimeoutMs: 10, maxExecTimeoutMs: 5 }), /exceeds maxExecTimeoutMs/);
+  });
+});
+
+describe('grading overlay', () => {
+  test('tests, jest/babel config, package files and module mocks are protected; sources are not', () => {
+    for (const p of ['tests/unit/a.test.js', 'tests/support/namespace.js', 'jest.config.js', 'jest.config.cjs', 'package.json', 'package-lock.json',
+      '.babelrc', 'babel.config.js', '.npmrc', '__mocks__/pg.js', 'services/x/__mocks__/y.js', 'node_modules/a.js', '.git/config']) {
+      assert.equal(isProtected(p), true, p);
+    }
+    for (const p of ['src/stats.js', 'services/gateway/src/config.js', 'shared/index.js', 'services/x/tests/helper.js', 'services/x/package.json.bak']) {
+      assert.equal(isProtected(p), false, p);
+    }
+  });
+
+  test('the grade tree is the pristine task plus source changes only', async () => {
+    const root = await tempDir('dn-overlay-');
+    const [pristine, ws, out] = ['pristine', 'ws', 'out'].map((d) => path.join(root, d)) as [string, string, string];
+    try {
+      for (const d of [pristine, ws]) {
+        await mkdir(path.join(d, 'src'), { recursive: true });
+        await mkdir(path.join(d, 'tests'), { recursive: true });
+        await writeFile(path.join(d, 'src', 'a.js'), 'a');
+        await writeFile(path.join(d, 'src', 'gone.js'), 'g');
+        await writeFile(path.join(d, 'tests', 't.test.js'), 't');
+        await writeFile(path.join(d, 'jest.config.js'), 'cfg');
+      }
+      await writeFile(path.join(ws, 'src', 'a.js'), 'A');
+      await rm(path.join(ws, 'src', 'gone.js'));
+      await writeFile(path.join(ws, 'src', 'new.js'), 'n');
+      await writeFile(path.join(ws, 'tests', 't.test.js'), 'hacked');
+      await writeFile(path.join(ws, 'tests', 'extra.test.js'), 'hacked');
+      await writeFile(path.join(ws, 'jest.config.js'), 'hacked');
+      await mkdir(path.join(ws, 'node_modules'));
+      await symlink('/etc', path.join(ws, 'node_modules', 'evil'));
+      const r = await buildGradeTree(pristine, ws, out);
+      assert.deepEqual(r.taken, ['src/a.js', 'src/gone.js', 'src/new.js']);
+      assert.deepEqual(r.ignored, ['jest.config.js', 'tests/extra.test.js', 'tests/t.test.js']);
+      assert.equal(await readFile(path.join(out, 'src', 'a.js'), 'utf8'), 'A');
+      assert.equal(await readFile(path.join(out, 'tests', 't.test.js'), 'utf8'), 't');
+      assert.equal(await readFile(path.join(out, 'jest.config.js'), 'utf8'), 'cfg');
+      await assert.rejects(readFile(path.join(out, 'src', 'gone.js')));
+      await assert.rejects(readFile(path.join(out, 'tests', 'extra.test.js')));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('output handling', () => {
+  test('a capture keeps head and tail within its budget and says how much it dropped', () => {
+    const c = new OutputCapture(100);
+    for (let i = 0; i < 100; i += 1) c.push(Buffer.from(`${String(i).padStart(9, '0')}\n`));
+    const r = c.result();
+    assert.equal(r.bytes, 1000);
+    assert.equal(r.truncated, true);
+    assert.match(r.text, /^000000000\n/);
+    assert.match(r.text, /\[\.\.\. truncated: 900 bytes omitted \.\.\.\]/);
+    assert.match(r.text, /000000099\n$/);
+    assert.deepEqual(truncateText('short', 10), { text: 'short', truncated: false });
+  });
+
+  test('paths are mapped as whole components only', () => {
+    const map: Array<[string, string]> = [['/host/ws', '/workspace']];
+    assert.equal(mapPaths('at /host/ws/src/a.js:1 and "/host/ws" but not /host/ws2/x', map), 'at /workspace/src/a.js:1 and "/workspace" but not /host/ws2/x');
+  });
+
+  test('canonical JSON sorts keys at every level', () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: 3 } }), '{"a":{"c":3,"d":[2,{"y":2,"z":1}]},"b":1}');
+  });
+});
