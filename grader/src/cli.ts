@@ -49,6 +49,11 @@ const COMMANDS: Record<string, { options: Options; positionals: number; usage: s
     positionals: 0,
     usage: 'verify [--bugs ids] [--repeat k] [--quick] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
+  discover: {
+    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, write: { type: 'boolean' }, fixes: { type: 'string' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
+    positionals: 0,
+    usage: 'discover [--bugs ids] [--repeat k] [--write] [--quiet] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
+  },
   inventory: {
     options: { ...COMMON, ...TREE, refresh: { type: 'boolean' }, 'skip-preflight': { type: 'boolean' } },
     positionals: 0,
@@ -170,6 +175,18 @@ async function dispatch(command: string, values: Record<string, unknown>, positi
         cwd, ...tree, ...timeout, ...preflight,
         ...(bugs !== undefined ? { bugs } : {}), ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}),
         ...(fixes ? { fixesDir: fixes } : {}), ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}),
+        ...(values.quiet ? {} : { progress: streamProgress(io.stderr) }),
+      });
+    }
+    case 'discover': {
+      const { discoverCommand } = await import('./commands/discover.ts');
+      const fixes = str(values, 'fixes');
+      const bugs = str(values, 'bugs');
+      const repeat = int('repeat', values.repeat, 1);
+      return discoverCommand({
+        cwd, ...tree, ...timeout, ...preflight,
+        ...(bugs !== undefined ? { bugs } : {}), ...(repeat !== undefined ? { repeat } : {}), ...(values.write ? { write: true } : {}),
+        ...(fixes ? { fixesDir: fixes } : {}),
         ...(values.quiet ? {} : { progress: streamProgress(io.stderr) }),
       });
     }
