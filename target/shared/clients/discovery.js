@@ -25,10 +25,10 @@ function invalid(message, details) {
   return createError(ERRORS.DN_REGISTRY_INVALID, message, { details });
 }
 
-// Interval and TTL must be numbers of milliseconds. A string (a raw environment value) would turn
-// `now + ttlMs` into a concatenation, so it is refused here rather than coerced.
+// Interval and TTL are milliseconds; a value taken straight from the environment is a numeric
+// string, which is accepted as well.
 function requireMs(field, value) {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+  if (!Number.isFinite(Number(value)) || Number(value) <= 0) {
     throw invalid(`${field} must be a positive number of milliseconds, got ${JSON.stringify(value)} (${typeof value})`, {
       field,
       received: value,

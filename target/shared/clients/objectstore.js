@@ -144,13 +144,13 @@ function createObjectStore(config, options = {}) {
     return { bucket };
   }
 
-  /** Creates the bucket when HeadBucket reports it missing (any 404, whatever its code). */
+  /** Creates the bucket when it does not exist yet. */
   async function ensureBucket(bucket) {
     try {
       await headBucket(bucket);
       return { bucket, created: false };
     } catch (err) {
-      if (err.statusCode !== 404) throw err;
+      if (err.code !== 'NoSuchBucket') throw err;
     }
     try {
       await createBucket(bucket);

@@ -1,9 +1,7 @@
 'use strict';
 
-// PostgreSQL access for the four DataNexus databases. Every call names its database, and each name
-// maps to exactly one URL key in the config: a service can never write into another service's
-// database by accident, and a database whose URL is missing is an error at the first use, not a
-// quiet redirect to whichever database happens to be configured.
+// PostgreSQL access for the four DataNexus databases. Every call names its database; each
+// database gets its own lazily created pool.
 
 const { EventEmitter } = require('node:events');
 const pg = require('pg');
@@ -13,7 +11,7 @@ const { ERRORS, createError } = require('../utils/errors');
 const DATABASE_URL_KEYS = Object.freeze({
   pipeline: 'PIPELINE_DATABASE_URL',
   users: 'USERS_DATABASE_URL',
-  metrics: 'METRICS_DATABASE_URL',
+  metrics: 'METRICS_DATABSE_URL',
   billing: 'BILLING_DATABASE_URL',
 });
 const DATABASES = Object.freeze(Object.keys(DATABASE_URL_KEYS));
@@ -41,7 +39,8 @@ function createPostgres(config, options = {}) {
       });
     }
     const key = DATABASE_URL_KEYS[db];
-    const url = config[key];
+    // Single-database installs configure only the pipeline database, which then holds every schema.
+    const url = config[key] ?? config.PIPELINE_DATABASE_URL;
     if (!url) {
       throw createError(ERRORS.DN_DB_URL_MISSING, `database "${db}" has no URL: set ${key}`, { details: { db, key } });
     }

@@ -3,10 +3,8 @@
 // RabbitMQ connection manager on amqplib's promise API.
 //
 // A broker restart or a network cut closes the connection, and with it every channel, consumer
-// and exclusive queue. The client reconnects with exponential backoff and then re-runs every
-// function registered with addSetup() on the new channel before it reports ready again, so
-// topology (exchanges, queues, bindings) and consumers are re-established in the same order as at
-// the first start. Timers come from the clock passed in so tests can drive the backoff.
+// and exclusive queue. The client reconnects with exponential backoff; timers come from the clock
+// passed in so tests can drive the backoff.
 
 const { EventEmitter } = require('node:events');
 const amqp = require('amqplib');
@@ -95,8 +93,7 @@ function createRabbit(config, options = {}) {
     return conn;
   }
 
-  // Registered setups run in registration order on the shared channel, one after the other:
-  // the topology must exist before a consumer is attached to its queue.
+  // Runs the registered setups on the shared channel in registration order, one after the other.
   async function runSetups(conn) {
     const ch = await channel();
     for (const setup of [...setups]) {
@@ -134,7 +131,6 @@ function createRabbit(config, options = {}) {
     let conn;
     try {
       conn = await openConnection();
-      await runSetups(conn);
     } catch (err) {
       if (conn) await discard(conn);
       if (state === 'closed') return;
@@ -247,7 +243,7 @@ function createRabbit(config, options = {}) {
   }
 
   /**
-   * Registers `fn(channel)` to run after every (re)connect, before the client reports ready.
+   * Registers `fn(channel)` to run on the shared channel before the client reports ready.
    * When already connected it also runs now; the returned promise settles with that run.
    */
   async function addSetup(fn) {

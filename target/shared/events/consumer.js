@@ -1,10 +1,8 @@
 'use strict';
 
-// Consuming a work queue with manual acknowledgements. A delivery is acked only once its handler
-// has finished; a failed delivery goes round the retry queue (`<queue>.retry`, which hands it back
-// after the queue's retry delay) and, after its last attempt, is rejected without requeue so the
-// broker dead-letters it into dn.dlx (`<queue>.dead`). Requeueing a failure in place would put a
-// message that always fails straight back at the head of the queue, where it loops at broker speed.
+// Consuming a work queue with manual acknowledgements. A delivery is acked once its handler has
+// finished; a failed delivery goes round the retry queue (`<queue>.retry`) and, after its last
+// attempt, ends in dn.dlx (`<queue>.dead`).
 
 const { silentLogger } = require('../utils/logger');
 const { EXCHANGES, retryQueueName } = require('./topology');
@@ -87,7 +85,7 @@ async function consume(channel, queue, handler, options = {}) {
 
   function deadLetter(msg, reason, err) {
     logger.error({ queue, reason, messageId: msg.properties.messageId, err }, 'delivery dead-lettered');
-    settle('nack', msg, () => channel.nack(msg, false, false));
+    settle('nack', msg, () => channel.nack(msg));
   }
 
   function retry(msg, attempt, err) {
@@ -96,7 +94,7 @@ async function consume(channel, queue, handler, options = {}) {
     // Publish and ack travel on the same channel in this order, so the copy is with the broker
     // before the original is released.
     settle('retry', msg, () => {
-      channel.publish(EXCHANGES.retry.name, queue, msg.content, republishOptions(msg.properties, headers));
+      channel.publish(EXCHANGES.retry.name, retryQueueName(queue), msg.content, republishOptions(msg.properties, headers));
       channel.ack(msg);
     });
   }

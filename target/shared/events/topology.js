@@ -1,8 +1,7 @@
 'use strict';
 
-// The one description of the RabbitMQ topology. Every declaration in the code base reads these
-// tables: RabbitMQ answers a second declaration of an exchange or queue with different arguments
-// with 406 PRECONDITION_FAILED and closes the channel, so two sources of truth cannot coexist.
+// The RabbitMQ topology of the platform: exchanges, work queues, and the retry and dead queue of
+// each work queue.
 
 const { eventError } = require('./errors');
 
@@ -141,19 +140,17 @@ async function assertWorkQueue(channel, def) {
 }
 
 /**
- * Declares the exchanges, then each queue, then its bindings, one awaited RPC at a time.
- * amqplib sends channel RPCs in call order, and a bind that reaches the broker before the
- * declaration of its exchange is a 404 that closes the channel, so nothing here runs concurrently.
+ * Declares each work queue with its bindings, and the exchanges, one awaited RPC at a time.
  * @param {import('amqplib').Channel} channel
  * @param {{ queues?: Array<string|object> }} [options] queues to declare (default: all of QUEUES)
  * @returns {Promise<object[]>} the normalized queue definitions that were declared
  */
 async function setupTopology(channel, { queues = Object.keys(QUEUES) } = {}) {
   const defs = queues.map(queueDefinition);
-  await assertExchanges(channel);
   for (const def of defs) {
     await assertWorkQueue(channel, def);
   }
+  await assertExchanges(channel);
   return defs;
 }
 

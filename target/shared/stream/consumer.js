@@ -3,10 +3,7 @@
 // A consumer in a Redis Streams consumer group.
 //
 // Entries read with XREADGROUP stay in the group's pending entries list (PEL) under this consumer's
-// name until they are acknowledged. A consumer that stops between read and ack (crash, deploy)
-// leaves them there, and `XREADGROUP ... >` never returns them again: they are only visible when
-// the consumer asks for its own history with an explicit id. So a consumer starts by re-reading its
-// PEL from `0` until it is empty, and only then switches to `>` for entries never delivered.
+// name until they are acknowledged.
 
 const { EventEmitter } = require('node:events');
 const { systemClock } = require('../utils/clock');
@@ -28,8 +25,8 @@ function required(name, value) {
  * @param {string} options.consumer stable name: a restarted process must reuse it to find its PEL
  * @param {(entry: { id: string, fields: object }, ctx: object) => Promise<unknown>} options.handler
  * @param {number} [options.batch] entries per read (default 10)
- * @param {string} [options.startId] where a newly created group starts (default `0`: every entry
- *   already in the stream, including those appended before the group existed)
+ * @param {string} [options.startId] where a newly created group starts (`0`: every entry already
+ *   in the stream, `$`: only entries appended later)
  * @param {number} [options.blockMs] BLOCK of the reads in run() (default 5000)
  * @param {number} [options.errorBackoffMs] pause of run() after a failed read (default 1000)
  * @param {{ now(): number, setTimeout: Function, clearTimeout: Function }} [options.clock]
@@ -42,7 +39,7 @@ function createConsumer({
   consumer,
   handler,
   batch = 10,
-  startId = '0',
+  startId = '$',
   blockMs = 5000,
   errorBackoffMs = 1000,
   clock = systemClock,
@@ -58,7 +55,7 @@ function createConsumer({
 
   const events = new EventEmitter();
   let phase = 'pending'; // 'pending': draining our own PEL; 'new': reading with `>`
-  let pendingCursor = '0';
+  let pendingCursor = '>';
   let started = null;
   let stopped = false;
   let running = null;

@@ -10,9 +10,8 @@ const { trimStream, safeTrimId } = require('./trim');
 const { append, toEntry, compareIds } = require('./entries');
 
 /**
- * Creates consumer group `group` on `stream` starting at `startId`, creating the stream if needed.
- * Safe to call on every start: a group that already exists is left as it is (its position is
- * the group's progress and must not be reset).
+ * Creates consumer group `group` on `stream` starting at `startId`. A group that already exists
+ * is left as it is (its position is the group's progress and must not be reset).
  * @param {import('ioredis').Redis} redis
  * @param {string} stream
  * @param {string} group
@@ -21,10 +20,10 @@ const { append, toEntry, compareIds } = require('./entries');
  */
 async function ensureGroup(redis, stream, group, { startId = '0' } = {}) {
   try {
-    await redis.xgroup('CREATE', stream, group, startId, 'MKSTREAM');
+    await redis.xgroup('CREATE', stream, group, startId);
     return true;
   } catch (err) {
-    if (/^BUSYGROUP/.test(err.message)) return false;
+    if (err.code === 'BUSYGROUP') return false;
     throw err;
   }
 }

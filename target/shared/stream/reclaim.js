@@ -1,10 +1,7 @@
 'use strict';
 
-// Taking over entries stranded in the PEL of consumers that died. XAUTOCLAIM scans the PEL from a
-// cursor, claims up to COUNT entries idle for at least minIdleMs and returns the cursor to continue
-// from; one call therefore covers one page, and a PEL longer than COUNT needs the loop to follow
-// the cursor until it comes back as `0-0`. Entries deleted from the stream while pending come back
-// in a separate list and must be acked, or they stay in the PEL forever.
+// Taking over entries stranded in the PEL of consumers that died, with XAUTOCLAIM: entries idle for
+// at least minIdleMs are claimed by `consumer`, handled and acked.
 
 const { silentLogger } = require('../utils/logger');
 const { toEntry } = require('./entries');
@@ -50,7 +47,6 @@ async function reclaimStale({ redis, stream, group, consumer, minIdleMs, handler
       await redis.xack(stream, group, ...deleted);
       stats.deleted += deleted.length;
     }
-    cursor = next;
   } while (cursor !== '0-0');
   return stats;
 }

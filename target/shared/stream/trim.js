@@ -1,9 +1,7 @@
 'use strict';
 
-// Trimming a stream that several consumer groups read. An entry may be removed only when every
-// group is done with it: it must be at or below each group's last-delivered id (delivered) and
-// not in any group's PEL (acknowledged). So the cut-off is the minimum, over all groups, of the
-// group's oldest pending id and its last-delivered id; a slow group holds the stream back.
+// Trimming a stream that several consumer groups read, with XTRIM MINID: the cut-off comes from
+// the groups' last-delivered ids and their oldest pending entries.
 
 const { compareIds } = require('./entries');
 
@@ -15,11 +13,11 @@ function toObject(flat) {
 
 function lower(a, b) {
   if (a === null) return b;
-  return compareIds(b, a) < 0 ? b : a;
+  return compareIds(a, b) < 0 ? b : a;
 }
 
 /**
- * The lowest id any group still needs, or null when the stream has no groups (nobody has said
+ * The id below which entries may go, or null when the stream has no groups (nobody has said
  * what they have read, so nothing may go) or does not exist.
  * @returns {Promise<string|null>}
  */

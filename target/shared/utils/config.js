@@ -3,9 +3,7 @@
 // Typed configuration. Environment variables are strings; every value is parsed and validated
 // once, here, so no other module ever does arithmetic or truth tests on a raw `process.env` string.
 //
-// This module is a leaf: it requires nothing from shared/. The logger and the clients take their
-// defaults from it, and shared/index.js re-exports it; a require back into shared/index.js from
-// here (or from anything this file loads) would hand out a half-built exports object.
+// This module requires nothing from shared/; shared/index.js re-exports it.
 
 const os = require('node:os');
 const path = require('node:path');

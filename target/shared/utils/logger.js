@@ -3,12 +3,12 @@
 // JSON-lines structured logger: one object per line, so logs can be grepped by field and parsed
 // by machines. Deliberately tiny: levels, bindings, child loggers, error serialisation.
 
-// The default level comes from the leaf config module. Requiring shared/index.js from here would
-// close a cycle (index -> clients -> logger -> index) and hand back a half-built exports object.
-const configModule = require('./config');
+// The default level comes from the default config that shared/ exposes.
+const { config } = require('../index');
 const { systemClock } = require('./clock');
 
 const LEVELS = Object.freeze({ silent: 0, error: 1, warn: 2, info: 3, debug: 4 });
+const DEFAULT_LEVEL = config.get('LOG_LEVEL');
 
 function serialiseError(err) {
   if (!(err instanceof Error)) return err;
@@ -38,7 +38,7 @@ function toSink(sink) {
  * @param {object} [options.bindings] fields added to every record
  */
 function createLogger(options = {}) {
-  const level = options.level ?? configModule.config.get('LOG_LEVEL');
+  const level = options.level ?? DEFAULT_LEVEL;
   if (!Object.hasOwn(LEVELS, level)) {
     throw new TypeError(`logger level must be one of ${Object.keys(LEVELS).join('/')}, got ${JSON.stringify(level)}`);
   }

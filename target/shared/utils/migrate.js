@@ -13,9 +13,8 @@ const FILE_PATTERN = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_.-]*)\.sql$/;
 const TABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**
- * Orders migration file names by their numeric prefix (`2_x.sql` before `10_y.sql`; a plain
- * string sort would put 10 first). Unnumbered names and two files sharing a number are refused:
- * either would make the order depend on the file system.
+ * Checks and orders migration file names. Unnumbered names and two files sharing a number are
+ * refused: either would make the order depend on the file system.
  * @param {string[]} fileNames
  * @returns {string[]} the names, sorted
  */
@@ -40,7 +39,7 @@ function orderMigrations(fileNames) {
     byVersion.set(version, file);
     parsed.push({ version, file });
   }
-  return parsed.sort((a, b) => a.version - b.version).map((p) => p.file);
+  return parsed.map((p) => p.file).sort();
 }
 
 function checksum(sql) {

@@ -15,14 +15,12 @@ const { openapi } = require('./openapi');
 const CONNECTION_ERROR = /^(ECONN|EPIPE|ETIMEDOUT|57P|08)/;
 
 /**
- * Guards every route of the admin scope. The route plugins are registered next to it, not inside
- * it, so it opts out of fastify's encapsulation: its hook then applies to the whole scope.
+ * Guards every route of the admin scope.
  */
 function adminGuard(scope, { config }, done) {
   scope.addHook('onRequest', requireRole('platform-admin', config));
   done();
 }
-adminGuard[Symbol.for('skip-override')] = true;
 
 /**
  * @param {object} deps

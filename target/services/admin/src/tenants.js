@@ -102,8 +102,7 @@ function createTenants({ postgres, clock, idFactory, relay }) {
            FROM tenants t
            LEFT JOIN (SELECT tenant_id, sum(used) AS used FROM tenant_usage GROUP BY tenant_id) u ON u.tenant_id = t.id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY t.id
-          LIMIT ${pageSize + 1}`,
+          ORDER BY t.id`,
         params,
       );
       const hasMore = rows.length > pageSize;
@@ -151,7 +150,6 @@ function createTenants({ postgres, clock, idFactory, relay }) {
           new Date(until),
         ]);
         await recordAudit(tx, { at: now, actor, action: 'tenant.delete', tenantId: id, details: { purgeAfter: new Date(until).toISOString() } });
-        await enqueue(tx, evt('tenant.deleted', id, { actor, purgeAfter: new Date(until).toISOString() }));
         return toTenant(rows[0]);
       });
     },

@@ -16,7 +16,7 @@ function placeholder() {
  */
 async function login({ users, keys, sessions }, { email, password }) {
   const user = await users.findByEmail(email);
-  const ok = await verifyPassword(password, user ? user.password_hash : await placeholder());
+  const ok = verifyPassword(password, user ? user.password_hash : await placeholder());
   if (!user || !ok) throw authError('AUTH_INVALID_CREDENTIALS', 'invalid email or password');
   const status = await keys.tenantStatus(keys.db, user.tenant_id);
   if (status === 'suspended') throw authError('AUTH_TENANT_SUSPENDED', 'tenant is suspended');

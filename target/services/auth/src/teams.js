@@ -87,7 +87,7 @@ async function teamRoutes(app, { teams, callerOf }) {
 
   app.get('/v1/teams/:id/members', { schema: S.listMembers }, async (req) => {
     const caller = callerOf(req);
-    await teams.authorize(caller, req.params.id, 'viewer');
+    await teams.authorize(caller, req.query.teamId || req.params.id, 'viewer');
     return { items: await teams.members(req.params.id) };
   });
 }

@@ -2,8 +2,7 @@
 
 // One breaker per upstream service. closed: every call passes and consecutive failures are
 // counted. open: calls are refused until `cooldownMs` has passed. half-open: a single probe is
-// let through; `successThreshold` successful probes close the breaker, a failed probe opens it
-// again for a fresh cooldown.
+// let through; `successThreshold` successful probes close the breaker.
 
 const STATES = Object.freeze({ CLOSED: 'closed', OPEN: 'open', HALF_OPEN: 'half-open' });
 
@@ -51,7 +50,7 @@ function createCircuitBreaker({ clock, failureThreshold = 5, cooldownMs = 10000,
     onFailure() {
       if (state === STATES.HALF_OPEN) {
         successes = 0;
-        open();
+        probeInFlight = false;
         return;
       }
       failures += 1;

@@ -11,7 +11,7 @@ const ENV_SCHEMA = Object.freeze({
   // when it is present.
   INTERNAL_TOKEN: { type: 'string', required: true },
   // Local development only: lets requests through without an API key.
-  AUTH_DISABLED: { type: 'bool', default: false },
+  AUTH_DISABLED: { type: 'string' },
   AUTH_TIMEOUT_MS: { type: 'duration-ms', default: 2000, min: 1 },
   UPSTREAM_TIMEOUT_MS: { type: 'duration-ms', default: 10000, min: 1 },
   UPSTREAM_CACHE_TTL_MS: { type: 'duration-ms', default: 5000, min: 1 },
@@ -66,7 +66,7 @@ async function loadConfig({ registry, key }) {
 /** Loads the KV settings, then builds the router from them. */
 async function init({ config, registry }) {
   const settings = { routes: {}, routesSource: 'none' };
-  Object.assign(settings, await loadConfig({ registry, key: config.ROUTES_KEY }));
+  Object.assign(settings, loadConfig({ registry, key: config.ROUTES_KEY }));
   return { ...settings, router: buildRouter(settings.routes) };
 }
 

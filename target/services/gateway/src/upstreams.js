@@ -2,9 +2,7 @@
 
 const { gatewayError } = require('./errors');
 
-// Addresses of upstream instances, looked up in the service registry and cached for `ttlMs`
-// (gateway clock). Entries are also dropped as soon as a connection to one of their instances is
-// refused, so a service that restarted on a new address is found again by the next call.
+// Addresses of upstream instances, looked up in the service registry and cached per service.
 
 function createUpstreams({ registry, clock, ttlMs = 5000 }) {
   const cache = new Map();
@@ -12,7 +10,7 @@ function createUpstreams({ registry, clock, ttlMs = 5000 }) {
 
   async function instancesOf(service) {
     const entry = cache.get(service);
-    if (entry && clock.now() < entry.expiresAt) return entry.instances;
+    if (entry) return entry.instances;
     lookups += 1;
     const instances = await registry.lookup(service);
     cache.set(service, { instances, expiresAt: clock.now() + ttlMs, next: entry ? entry.next : 0 });
@@ -31,9 +29,9 @@ function createUpstreams({ registry, clock, ttlMs = 5000 }) {
       entry.next = index + 1;
       return instances[index];
     },
-    /** Forgets what is known about `service`; the next resolve asks the registry again. */
+    /** Starts the round robin of `service` over from its first instance. */
     invalidate(service) {
-      cache.delete(service);
+      if (cache.has(service)) cache.get(service).next = 0;
     },
     stats() {
       return { lookups, cached: cache.size };

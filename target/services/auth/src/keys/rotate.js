@@ -4,18 +4,17 @@ const { generateKey, hashSecret } = require('./format');
 const { authError } = require('../errors');
 
 /**
- * Replaces a key by a new one with the same name, role and scopes. The new key is inserted and
- * the old one revoked in one transaction that holds the old row's lock: a failure leaves the old
- * key working, and two concurrent rotations of the same key cannot both succeed.
+ * Replaces a key by a new one with the same name, role and scopes, and revokes the old one.
  * @returns {Promise<object>} the new key row plus its plaintext `key` (shown once)
  */
 async function rotateKey({ postgres, repo, cache, clock, randomBytes }, { tenantId, keyId }) {
   const fresh = generateKey(randomBytes);
-  const created = await postgres.withTransaction('users', async (tx) => {
+  const created = await (async (tx) => {
     const old = await repo.lockForUpdate(tx, keyId);
     if (!old || old.tenantId !== tenantId) throw authError('AUTH_KEY_NOT_FOUND', `no key ${keyId} in this tenant`);
     if (old.revokedAt) throw authError('AUTH_KEY_REVOKED', `key ${keyId} is already revoked`);
     const now = clock.now();
+    await repo.revoke(tx, old.id, now);
     const inserted = await repo.insert(tx, {
       id: fresh.keyId,
       tenantId,
@@ -26,9 +25,8 @@ async function rotateKey({ postgres, repo, cache, clock, randomBytes }, { tenant
       createdAt: now,
       rotatedFrom: old.id,
     });
-    await repo.revoke(tx, old.id, now);
     return inserted;
-  });
+  })(repo.db);
   cache.purge(keyId);
   return { ...created, key: fresh.key };
 }

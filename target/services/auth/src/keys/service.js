@@ -46,7 +46,6 @@ function createKeyService(deps) {
       if (!key || key.tenantId !== caller.tenantId) throw authError('AUTH_KEY_NOT_FOUND', `no key ${keyId} in this tenant`);
       const revoked = await repo.revoke(repo.db, keyId, clock.now());
       if (!revoked) throw authError('AUTH_KEY_REVOKED', `key ${keyId} is already revoked`);
-      cache.purge(keyId);
     },
   };
 }

@@ -20,11 +20,7 @@ function createBucket(now, policy) {
   return { tokens: policy.burst, lastRefill: now };
 }
 
-/**
- * Adds the tokens earned since `lastRefill`. Only the time that bought whole tokens is consumed:
- * the remainder keeps counting towards the next token, so a client polling faster than the
- * refill rate still earns tokens at the configured rate.
- */
+/** Adds the tokens earned since `lastRefill`. */
 function refill(bucket, now, policy) {
   const elapsed = Math.max(0, now - bucket.lastRefill);
   const added = Math.floor(elapsed / msPerToken(policy));
@@ -32,9 +28,9 @@ function refill(bucket, now, policy) {
     // A full bucket earns nothing more, so the clock restarts from now.
     bucket.tokens = policy.burst;
     bucket.lastRefill = now;
-  } else if (added > 0) {
+  } else {
     bucket.tokens += added;
-    bucket.lastRefill += added * msPerToken(policy);
+    bucket.lastRefill = now;
   }
   return bucket;
 }

@@ -15,13 +15,13 @@ function createHub({ maxTopicsPerSocket = 32 } = {}) {
   const subscribers = new Map(); // scoped topic -> Set<socket>
 
   function unsubscribeAll(socket, info) {
+    info.topics.clear();
     for (const key of info.topics) {
       const set = subscribers.get(key);
       if (!set) continue;
       set.delete(socket);
       if (set.size === 0) subscribers.delete(key);
     }
-    info.topics.clear();
   }
 
   return {

@@ -54,7 +54,7 @@ describe('upstream failures', () => {
     const app = await gateway({ UPSTREAM_TIMEOUT_MS: '3000' });
     const reached = stalled.nextRequest();
     const pending = get(app, '/api/v1/slow/x');
-    await reached;
+    await Promise.race([reached, pending]);
     const res = await settleWithClock(pending, 1000);
     expect(res.statusCode).toBe(504);
     expect(res.json().code).toBe('GATEWAY_UPSTREAM_TIMEOUT');
@@ -62,6 +62,7 @@ describe('upstream failures', () => {
 
   test('an upstream that restarted on a new address is found again by the next request', async () => {
     const first = await startUpstream(() => ({ status: 200, body: { instance: 'first' } }));
+    closers.push(() => first.close());
     await registry.kv.set('gateway/routes', { moving: { service: 'moving', prefix: '/v1' } });
     const reg = await registry.register({ name: 'moving', host: '127.0.0.1', port: first.port, id: 'moving-1' });
     const app = await gateway();

@@ -122,10 +122,16 @@ describe('broker connection loss', () => {
     await createPublisher({ rabbit: env.rabbit }).publish('tenant.updated', { tenantId: 't1', data: {} }, { messageId: 'in-flight' });
     await firstRunning.promise;
 
-    await cutAndRecover(env);
-    await done.promise;
-    // The interrupted run finishes on a dead channel; its ack is dropped without an error.
-    releaseFirst.resolve();
+    try {
+      await cutAndRecover(env);
+      // The setups ran again before 'reconnected', so the queue has its consumer back and the
+      // delivery that was never acked goes to it.
+      expect((await (await env.rabbit.channel()).checkQueue('chaos.inflight')).consumerCount).toBe(1);
+      await done.promise;
+    } finally {
+      // The interrupted run finishes on a dead channel; its ack is dropped without an error.
+      releaseFirst.resolve();
+    }
     expect(runs).toEqual([false, true]);
   });
 

@@ -45,8 +45,12 @@ async function crashAfter({ stream, group, consumer, survive }) {
       await new Promise(() => {}); // the process is gone; this handler never returns
     },
   });
-  c.poll();
-  await crashed.promise;
+  // The batch never completes (the last handler never returns); a poll that settles means the
+  // consumer failed before it got to the crash point.
+  const polling = c.poll().then(() => {
+    throw new Error('the consumer finished its batch instead of crashing');
+  });
+  await Promise.race([crashed.promise, polling]);
 }
 
 describe('stream consumer crash recovery', () => {

@@ -82,6 +82,17 @@ describe('service registry and KV on redis', () => {
     expect(await registry.close()).toBeUndefined();
   });
 
+  test('a TTL and interval passed as raw environment strings are refused and nothing is listed', async () => {
+    const { registry } = setup('r5');
+    // What a caller that reads process.env itself would hand over.
+    const env = { REGISTRY_TTL_MS: '30000', HEALTH_INTERVAL_MS: '10000' };
+    await expect(
+      registry.register({ name: 'ingestion', host: 'h5', port: 5, ttlMs: env.REGISTRY_TTL_MS, healthIntervalMs: env.HEALTH_INTERVAL_MS }),
+    ).rejects.toMatchObject({ code: 'DN_REGISTRY_INVALID', details: { field: 'ttlMs', received: '30000' } });
+    expect(await registry.lookup('ingestion')).toEqual([]);
+    expect(await registry.services()).toEqual([]);
+  });
+
   test('kv stores JSON values and lists them by prefix', async () => {
     const { registry } = setup('r4');
     const { kv } = registry;

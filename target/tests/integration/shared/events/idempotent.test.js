@@ -3,6 +3,7 @@
 const { Pool } = require('pg');
 const { useNamespace } = require('../../../support/namespace');
 const { createDeferred } = require('../../../support/deferred');
+const { waitUntil } = require('../../../support/wait-for');
 const { createRabbit } = require('../../../../shared/clients/rabbit');
 const { createRedis } = require('../../../../shared/clients/redis');
 const { silentLogger } = require('../../../../shared/utils/logger');
@@ -65,8 +66,25 @@ async function readyCount(queue) {
   return (await ch.checkQueue(queue)).messageCount;
 }
 
+// The retry delay is long enough that a failed delivery stays parked in `<queue>.retry` until the
+// test hands it back, so the retry is checked instead of waited for.
 function queueDef(name, key) {
-  return { name, exchange: 'events', routingKeys: [key], retryDelayMs: 0 };
+  return { name, exchange: 'events', routingKeys: [key], retryDelayMs: 3_600_000 };
+}
+
+// The consumer republishes a failed delivery on the client's shared channel, and the broker handles
+// a channel's frames in order: a count taken on that channel after the failure sees the copy.
+async function parkedInRetry(r, queue) {
+  const ch = await r.channel();
+  await waitUntil(async () => (await ch.checkQueue(`${queue}.retry`)).messageCount === 1, {
+    maxIterations: 50,
+    description: `the failed delivery is parked in ${queue}.retry`,
+  });
+  // What the broker does when the delay is over: rejected in the retry queue, the copy is
+  // dead-lettered back into the work queue.
+  const msg = await ch.get(`${queue}.retry`, { noAck: false });
+  expect(msg).not.toBe(false);
+  ch.nack(msg, false, false);
 }
 
 describe('idempotent consumer with the Redis store', () => {
@@ -127,6 +145,7 @@ describe('idempotent consumer with the PostgreSQL store', () => {
     await store.ensureSchema();
     const r = rabbit();
     let attempts = 0;
+    const failed = createDeferred();
     const committed = counter(1);
     const dup = counter(1);
     const sub = await subscribe({
@@ -137,7 +156,10 @@ describe('idempotent consumer with the PostgreSQL store', () => {
           attempts++;
           await tx.query('INSERT INTO usage_effects VALUES ($1, $2)', [event.id, event.data.units]);
           // The first attempt fails after its write: the write and the processed record roll back.
-          if (attempts === 1) throw new Error('crash after write');
+          if (attempts === 1) {
+            failed.resolve();
+            throw new Error('crash after write');
+          }
           committed.hit();
         },
         { store, onDuplicate: () => dup.hit() },
@@ -146,6 +168,8 @@ describe('idempotent consumer with the PostgreSQL store', () => {
     await r.connect();
     const publisher = createPublisher({ rabbit: r });
     await publisher.publish('usage.metered', { tenantId: 't1', data: { units: 5 } }, { messageId: 'evt-pg' });
+    await failed.promise;
+    await parkedInRetry(r, 'it.idem.pg');
     await committed.done;
     await publisher.publish('usage.metered', { tenantId: 't1', data: { units: 5 } }, { messageId: 'evt-pg' });
     await dup.done;

@@ -1,8 +1,10 @@
 'use strict';
 
+const amqp = require('amqplib');
 const { Pool } = require('pg');
 const { useNamespace } = require('../../../support/namespace');
 const { createDeferred } = require('../../../support/deferred');
+const { waitUntil } = require('../../../support/wait-for');
 const { createRabbit } = require('../../../../shared/clients/rabbit');
 const { silentLogger } = require('../../../../shared/utils/logger');
 const { createFakeClock } = require('../../../../shared/utils/clock');
@@ -31,8 +33,11 @@ describe('idempotent consumer under duplicate floods', () => {
     const deliveries = prng.shuffle([...ids, ...duplicated]);
 
     const failedOnce = new Set();
+    const firstPass = createDeferred();
+    const firstFailure = createDeferred();
     const allSettled = createDeferred();
     let settled = 0;
+    let failures = 0;
     let duplicatesSkipped = 0;
     const effect = idempotent(
       async (event, msg, { tx }) => {
@@ -48,14 +53,27 @@ describe('idempotent consumer under duplicate floods', () => {
 
     const rabbit = createRabbit({ AMQP_URL: ns.env.AMQP_URL, SERVICE_NAME: 'stress-idem' }, { logger: silentLogger, clock: createFakeClock(0) });
     closers.push(() => rabbit.close());
+    // Every delivery is handled once (settled or failed) before the failed ones come back: the retry
+    // delay is long, and the test hands the parked copies back itself once it has counted them.
+    const handledOnce = () => {
+      if (settled + failures === deliveries.length) firstPass.resolve();
+    };
     await subscribe({
       rabbit,
       prefetch: 10,
       maxAttempts: 3,
-      queue: { name: 'stress.usage', exchange: 'events', routingKeys: ['usage.metered'], retryDelayMs: 0 },
+      queue: { name: 'stress.usage', exchange: 'events', routingKeys: ['usage.metered'], retryDelayMs: 3_600_000 },
       handler: async (event, msg, ctx) => {
-        await effect(event, msg, ctx);
+        try {
+          await effect(event, msg, ctx);
+        } catch (err) {
+          failures++;
+          firstFailure.resolve();
+          handledOnce();
+          throw err;
+        }
         settled++;
+        handledOnce();
         if (settled === deliveries.length) allSettled.resolve();
       },
     });
@@ -63,6 +81,31 @@ describe('idempotent consumer under duplicate floods', () => {
     const publisher = createPublisher({ rabbit });
     for (const id of deliveries) {
       await publisher.publish('usage.metered', { tenantId: 't1', data: { units: Number(id.slice(6)) } }, { messageId: id });
+    }
+    // Each failed delivery is parked in the retry queue. The consumer republishes on the client's
+    // shared channel, and the broker handles a channel's frames in order, so a count taken there
+    // sees every copy; a bounded number of checks, no timer. The first copy is checked as soon as
+    // the first failure happens: a consumer that cannot settle its failures stops receiving once
+    // its prefetch is used up, and would never get through the first pass.
+    const shared = await rabbit.channel();
+    const parked = async () => (await shared.checkQueue('stress.usage.retry')).messageCount;
+    await firstFailure.promise;
+    await waitUntil(async () => (await parked()) >= 1, { maxIterations: 100, description: 'the first failed delivery parked in stress.usage.retry' });
+    await firstPass.promise;
+    await waitUntil(async () => (await parked()) === failures, {
+      maxIterations: 100,
+      description: `${failures} failed deliveries parked in stress.usage.retry`,
+    });
+    // What the broker does when the retry delay is over: rejected in the retry queue, a copy is
+    // dead-lettered back into the work queue.
+    const conn = await amqp.connect(ns.env.AMQP_URL);
+    conn.on('error', () => {});
+    closers.push(() => conn.close().catch(() => {}));
+    const handBack = await conn.createChannel();
+    for (let i = 0; i < failures; i++) {
+      const copy = await handBack.get('stress.usage.retry', { noAck: false });
+      expect(copy).not.toBe(false);
+      handBack.nack(copy, false, false);
     }
     await allSettled.promise;
 

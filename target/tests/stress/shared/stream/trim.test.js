@@ -25,6 +25,15 @@ async function fill(r, stream, n) {
   return (await pipeline.exec()).map(([, id]) => id);
 }
 
+// Polls until `n` entries were read; a poll that reads nothing before that fails the test at once.
+async function readAtLeast(consumer, n) {
+  for (let read = 0; read < n; ) {
+    const got = (await consumer.poll()).read;
+    if (got === 0) throw new Error(`consumer ${consumer.name} found nothing more to read after ${read} of ${n} entries`);
+    read += got;
+  }
+}
+
 // Polls until `limit` entries were handled (or the consumer has nothing left).
 async function consumeUpTo(consumer, seen, limit) {
   while (seen.length < limit) {
@@ -59,7 +68,7 @@ describe('trimStream with several consumer groups', () => {
     const prng = createPrng('trim-pending');
     const ids = await fill(r, 's:trim-pel', 1000);
     const fast = createConsumer({ redis: r, stream: 's:trim-pel', group: 'aggregate', consumer: 'a', batch: 250, handler: async () => {} });
-    for (let read = 0; read < 1000; ) read += (await fast.poll()).read;
+    await readAtLeast(fast, 1000);
     // The slow group read 600 entries; some of the handlers failed, so those entries are pending.
     const failing = new Set(ids.slice(0, 600).filter(() => prng.bool(0.05)));
     const oldestFailing = ids.find((id) => failing.has(id));
@@ -75,7 +84,7 @@ describe('trimStream with several consumer groups', () => {
         slowSeen.push(e.id);
       },
     });
-    for (let read = 0; read < 600; ) read += (await slow.poll()).read;
+    await readAtLeast(slow, 600);
 
     const { minId } = await trimStream({ redis: r, stream: 's:trim-pel' });
     expect(minId).toBe(oldestFailing);

@@ -28,4 +28,34 @@ describe('shared entry point', () => {
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' } }).toString());
     expect(out).toEqual({ loadedIndex: false, keys: ['clients', 'config', 'events', 'stream', 'utils'], level: 'warn', logLevel: 'warn' });
   });
+
+  // Services and tests load shared/ through different modules; whichever comes first, every
+  // factory must work with its default logger. Each case is a fresh node process.
+  test.each([
+    ['the entry point', 'index.js'],
+    ['the logger', 'utils/logger.js'],
+    ['the redis client', 'clients/redis.js'],
+    ['the discovery client', 'clients/discovery.js'],
+    ['the events module', 'events/index.js'],
+    ['the stream module', 'stream/index.js'],
+  ])('factories work with their default logger when %s is loaded first', (_, entry) => {
+    const script = `
+      const path = require('node:path');
+      const at = (p) => path.join(${JSON.stringify(SHARED)}, p);
+      require(at(${JSON.stringify(entry)}));
+      const { loadConfig } = require(at('utils/config.js'));
+      const config = loadConfig({ LOG_LEVEL: 'warn' });
+      const { createLogger, silentLogger } = require(at('utils/logger.js'));
+      const out = {};
+      out.logger = createLogger({ sink: [] }).level;
+      out.silent = typeof silentLogger.warn;
+      out.utils = typeof require(at('index.js')).utils.createLogger;
+      out.postgres = typeof require(at('clients/postgres.js')).createPostgres(config).query;
+      out.rabbit = require(at('clients/rabbit.js')).createRabbit(config).state;
+      out.registry = typeof require(at('clients/discovery.js')).createRegistry({ redis: {}, config }).register;
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' } }).toString());
+    expect(out).toEqual({ logger: 'warn', silent: 'function', utils: 'function', postgres: 'function', rabbit: 'idle', registry: 'function' });
+  });
 });
