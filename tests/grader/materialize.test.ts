@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
 import { hashTree, materialize, patchedFiles } from '../../grader/src/index.ts';
-import { copyManifestDir, FIXTURE_MANIFEST, FIXTURE_TARGET, tempDir } from './helpers.ts';
+import { copyManifestDir, FIXTURE_MANIFEST, FIXTURE_TARGET, TARGET_NODE_MODULES, tempDir } from './helpers.ts';
 
 const BUGGY = {
   stats: 'return sum(values) / (values.length - 1);',
@@ -64,7 +64,7 @@ describe('materialize', () => {
 
   test('the output holds no manifest, no patch and no .git, and its hash depends only on content', async () => {
     const a = await materialize({ ...opts, bugs: ['X1', 'N1'], out: path.join(tmp.dir, 'h1') });
-    const b = await materialize({ ...opts, bugs: ['N1', 'X1'], out: path.join(tmp.dir, 'deeper', 'h2'), linkNodeModules: true });
+    const b = await materialize({ ...opts, bugs: ['N1', 'X1'], out: path.join(tmp.dir, 'deeper', 'h2'), linkNodeModules: TARGET_NODE_MODULES });
     assert.equal(a.contentHash, b.contentHash);
     assert.deepEqual(a.bugsPresent, ['N1', 'X1']);
     const files = await listAll(a.out);
