@@ -2,7 +2,7 @@
 
 const crypto = require('node:crypto');
 const fastify = require('fastify');
-const { createPublisher } = require('../../../shared/events/publisher');
+const { events: { createPublisher } } = require('../../../shared');
 const { requireRole } = require('./identity');
 const { createTenants } = require('./tenants');
 const { createFlagStore } = require('./flagStore');

@@ -1,6 +1,6 @@
 'use strict';
 
-const { loadConfig } = require('../../../shared/utils/config');
+const { utils: { loadConfig } } = require('../../../shared');
 
 const ENV_SCHEMA = Object.freeze({
   SERVICE_NAME: { type: 'string', default: 'admin' },

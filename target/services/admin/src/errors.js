@@ -1,6 +1,6 @@
 'use strict';
 
-const { defineErrors, createError } = require('../../../shared/utils/errors');
+const { utils: { defineErrors, createError } } = require('../../../shared');
 
 const ADMIN_ERRORS = defineErrors({
   ADMIN_INVALID_REQUEST: { statusCode: 400, message: 'request is invalid' },

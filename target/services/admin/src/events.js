@@ -2,8 +2,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { createEnvelope } = require('../../../shared/events/envelope');
-const { validate } = require('../../../shared/contracts');
+const { events: { createEnvelope }, contracts: { validate } } = require('../../../shared');
 const { adminError } = require('./errors');
 
 // Tenant lifecycle events. Their data schemas are admin's published contract

@@ -1,6 +1,6 @@
 'use strict';
 
-const { defineErrors, createError } = require('../../../shared/utils/errors');
+const { utils: { defineErrors, createError } } = require('../../../shared');
 
 // Stable codes of auth's answers; the gateway and the other services branch on them.
 const AUTH_ERRORS = defineErrors({

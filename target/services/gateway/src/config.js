@@ -1,6 +1,6 @@
 'use strict';
 
-const { loadConfig: parseEnvironment } = require('../../../shared/utils/config');
+const { utils: { loadConfig: parseEnvironment } } = require('../../../shared');
 const { buildRouter } = require('./router');
 
 // Gateway settings on top of the shared base schema.

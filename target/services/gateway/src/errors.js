@@ -1,6 +1,6 @@
 'use strict';
 
-const { defineErrors, createError } = require('../../../shared/utils/errors');
+const { utils: { defineErrors, createError } } = require('../../../shared');
 
 // Stable codes of the gateway's answers. Clients branch on `code`, so these are API.
 const GATEWAY_ERRORS = defineErrors({

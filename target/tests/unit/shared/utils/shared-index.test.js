@@ -6,11 +6,13 @@ const path = require('node:path');
 const SHARED = path.resolve(__dirname, '../../../../shared');
 
 describe('shared entry point', () => {
-  test('exposes clients, events, stream, utils and a usable default config', () => {
+  test('exposes clients, contracts, events, service, stream, utils and a usable default config', () => {
     const shared = require('../../../../shared');
-    expect(Object.keys(shared).sort()).toEqual(['clients', 'config', 'events', 'stream', 'utils']);
+    expect(Object.keys(shared).sort()).toEqual(['clients', 'config', 'contracts', 'events', 'service', 'stream', 'utils']);
     expect(typeof shared.clients.createPostgres).toBe('function');
     expect(typeof shared.utils.createLogger).toBe('function');
+    expect(typeof shared.service.defineService).toBe('function');
+    expect(typeof shared.contracts.validate).toBe('function');
     expect(shared.config.get('LOG_LEVEL')).toEqual(expect.any(String));
     expect(shared.config).toBe(shared.utils.config);
   });
@@ -26,7 +28,7 @@ describe('shared entry point', () => {
       process.stdout.write(JSON.stringify({ loadedIndex, keys: Object.keys(shared).sort(), level: shared.config.get('LOG_LEVEL'), logLevel: log.level }));
     `;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' } }).toString());
-    expect(out).toEqual({ loadedIndex: false, keys: ['clients', 'config', 'events', 'stream', 'utils'], level: 'warn', logLevel: 'warn' });
+    expect(out).toEqual({ loadedIndex: false, keys: ['clients', 'config', 'contracts', 'events', 'service', 'stream', 'utils'], level: 'warn', logLevel: 'warn' });
   });
 
   // Services and tests load shared/ through different modules; whichever comes first, every

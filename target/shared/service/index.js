@@ -1,0 +1,5 @@
+'use strict';
+
+const { defineService } = require('./bootstrap');
+
+module.exports = { defineService };
