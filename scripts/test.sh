@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/infra.sh
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+# Namespaces that killed runs left on the servers (test files older than an hour, dead servers').
+step "sweep abandoned test namespaces"; node target/tests/support/sweep-namespaces.js
 step "typecheck"; npm run -s typecheck
 step "gym tests: grader and environment"; npm run -s test:gym
 step "target: quick verification of the bug manifest"; node grader/bin/datanexus-grader.js verify --quick --dry-run

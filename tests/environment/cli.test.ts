@@ -92,6 +92,55 @@ test('serve boots, logs JSON, and SIGTERM kills sandboxes, drops namespaces and 
   assert.equal(ep.task, 'full');
 });
 
+interface Served {
+  child: ReturnType<typeof spawn>;
+  url: string;
+  logs: Array<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+async function serve(dir: string): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--target', FIXTURE.targetDir, '--manifest', FIXTURE.manifestPath,
+    '--node-modules', FIXTURE.nodeModulesDir, '--state-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Array<Record<string, unknown>> = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(entry.msg));
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`server exited early (${code})`)));
+  });
+  return { child, url, logs, exited };
+}
+
+test('a server started after one was SIGKILLed drops the namespaces the dead one owned', async () => {
+  const dir = await tempDir('dn-env-cli-kill-');
+  let first: Served | undefined;
+  let second: Served | undefined;
+  try {
+    first = await serve(dir);
+    const { episodeId } = await new EnvClient(first.url).reset({ task: 'full' });
+    for (let i = 0; i < 100 && !first.logs.some((l) => l.event === 'reset'); i += 1) await new Promise((r) => setTimeout(r, 50));
+    const namespace = String(first.logs.find((l) => l.event === 'reset' && l.episodeId === episodeId)!.namespace);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    assert.ok((await databasesOf(namespace)).length > 0, 'a killed server cannot drop its namespaces');
+
+    second = await serve(dir);
+    const swept = (l: Record<string, unknown>) => l.msg === 'swept abandoned namespaces' && (l.dropped as string[]).includes(namespace);
+    for (let i = 0; i < 400 && !second.logs.some(swept); i += 1) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(second.logs.some(swept), 'the new server logs the sweep');
+    assert.deepEqual(await databasesOf(namespace), []);
+  } finally {
+    for (const s of [first, second]) if (s && s.child.exitCode === null) s.child.kill('SIGTERM');
+    if (second) await second.exited;
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a bad option exits 2 with the error code', async () => {
   await assert.rejects(run(process.execPath, [BIN, 'serve', '--sandbox', 'chroot', '--json']), (err: { code?: number; stderr?: string }) => {
     assert.equal(err.code, 2);

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { errorMessage } from '../util.ts';
-import { createEpisodeNamespace, type Namespace } from './namespace.ts';
+import { createEpisodeNamespace, sweepAbandonedNamespaces, type Namespace } from './namespace.ts';
 
 /**
  * Creating a namespace (four CREATE DATABASE, a vhost) takes seconds and dropping one as long, so
@@ -11,6 +11,7 @@ export class NamespacePool {
   private filling = 0;
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
+  private swept = false;
 
   constructor(
     private readonly modulePath: string,
@@ -25,8 +26,16 @@ export class NamespacePool {
     return p;
   }
 
-  /** Tops the pool up in the background. */
+  /** Tops the pool up in the background; the first call also sweeps what killed servers left. */
   fill(): void {
+    if (!this.swept) {
+      this.swept = true;
+      this.track(sweepAbandonedNamespaces(this.modulePath))
+        .then((r) => {
+          if (r && (r.dropped.length > 0 || r.failed.length > 0)) this.log.info({ dropped: r.dropped, failed: r.failed }, 'swept abandoned namespaces');
+        })
+        .catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'could not sweep abandoned namespaces'));
+    }
     while (!this.closed && this.ready.length + this.filling < this.size) {
       this.filling += 1;
       this.track(createEpisodeNamespace(this.modulePath, this.databases))

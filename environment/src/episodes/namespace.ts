@@ -10,26 +10,45 @@ export interface Namespace {
   drop(): Promise<void>;
 }
 
-type CreateNamespace = (options: { databases?: string[] }) => Promise<Namespace>;
+export interface SweepResult {
+  dropped: string[];
+  failed: { id: string; error: string }[];
+  kept: number;
+}
 
-const loaded = new Map<string, CreateNamespace>();
+interface NamespaceModule {
+  createNamespace(options: { databases?: string[]; ownerPid?: number }): Promise<Namespace>;
+  /** Optional: targets without it simply leak what a killed server leaves behind. */
+  sweepNamespaces?(options?: { olderThanMs?: number }): Promise<SweepResult>;
+}
 
-function load(modulePath: string): CreateNamespace {
-  let fn = loaded.get(modulePath);
-  if (!fn) {
+const loaded = new Map<string, NamespaceModule>();
+
+function load(modulePath: string): NamespaceModule {
+  let mod = loaded.get(modulePath);
+  if (!mod) {
     if (!existsSync(modulePath)) throw new EnvError('ENV_ERR_INFRA', `the namespace module does not exist: ${modulePath}`);
     // The target is CommonJS with its own node_modules (pg, ioredis): require it from where it lives.
-    const mod = createRequire(modulePath)(modulePath) as { createNamespace?: CreateNamespace };
+    mod = createRequire(modulePath)(modulePath) as NamespaceModule;
     if (typeof mod.createNamespace !== 'function') throw new EnvError('ENV_ERR_INFRA', `${modulePath} does not export createNamespace`);
-    fn = mod.createNamespace;
-    loaded.set(modulePath, fn);
+    loaded.set(modulePath, mod);
   }
-  return fn;
+  return mod;
+}
+
+/**
+ * Drops what servers killed earlier (SIGKILL, OOM) left behind: namespaces whose owning server
+ * process has exited, and test-file namespaces older than an hour. null: the module cannot sweep.
+ */
+export async function sweepAbandonedNamespaces(modulePath: string): Promise<SweepResult | null> {
+  const mod = load(modulePath);
+  return typeof mod.sweepNamespaces === 'function' ? mod.sweepNamespaces() : null;
 }
 
 export async function createEpisodeNamespace(modulePath: string, databases: string[]): Promise<Namespace> {
   try {
-    return await load(modulePath)({ databases });
+    // Owned by this server process: once it is gone, the next server's sweep drops the namespace.
+    return await load(modulePath).createNamespace({ databases, ownerPid: process.pid });
   } catch (err) {
     if (err instanceof EnvError) throw err;
     throw new EnvError('ENV_ERR_INFRA', `could not create the episode's namespace on PostgreSQL / Redis / RabbitMQ: ${errorMessage(err)}`, { cause: err });

@@ -61,11 +61,23 @@ function amqpUrlForVhost(vhost) {
   return u.toString();
 }
 
+// Every live namespace is listed here (outside any namespace's prefix) from before its first
+// resource exists until after its last one is gone, so a run killed half-way (SIGKILL, OOM, a lost
+// sandbox) leaves a record that sweepNamespaces can act on.
+const REGISTRY_KEY = 'datanexus:namespaces';
+
+function withRegistry(fn) {
+  const redis = new Redis(urls.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  return redis.connect().then(() => fn(redis)).finally(() => redis.disconnect());
+}
+
 /**
  * Creates a namespace.
  * @param {object} [options]
  * @param {string[]} [options.databases] which of pipeline/users/metrics/billing to create (default all)
  * @param {boolean} [options.rabbit] create a vhost (default true)
+ * @param {number} [options.ownerPid] a process on this host whose death means the namespace is
+ *   abandoned (the environment server passes its own pid); without it only age counts
  * @returns {Promise<{ id: string, env: Record<string,string>, databaseUrls: Record<string,string>, drop: () => Promise<void> }>}
  */
 async function createNamespace(options = {}) {
@@ -73,22 +85,30 @@ async function createNamespace(options = {}) {
   const withRabbit = options.rabbit !== false;
   const id = options.id || newId();
   const user = decodeURIComponent(new URL(urls.amqpUrl).username || 'guest');
+  const objectStoreDir = fs.mkdtempSync(path.join(os.tmpdir(), `${id}-objects-`));
+  const record = { id, databases, rabbit: withRabbit, objectStoreDir, createdAt: Date.now() };
+  if (options.ownerPid !== undefined) Object.assign(record, { ownerPid: options.ownerPid, ownerHost: os.hostname() });
+  await withRegistry((redis) => redis.hset(REGISTRY_KEY, id, JSON.stringify(record)));
 
   const databaseUrls = {};
-  for (const name of databases) {
-    const dbName = `${id}_${name}`;
-    await adminQuery(`CREATE DATABASE "${dbName}"`);
-    databaseUrls[name] = withDatabase(urls.postgresAdminUrl, dbName);
+  try {
+    for (const name of databases) {
+      const dbName = `${id}_${name}`;
+      await adminQuery(`CREATE DATABASE "${dbName}"`);
+      databaseUrls[name] = withDatabase(urls.postgresAdminUrl, dbName);
+    }
+    if (withRabbit) {
+      await rabbitManagement('PUT', `vhosts/${encodeURIComponent(id)}`);
+      await rabbitManagement('PUT', `permissions/${encodeURIComponent(id)}/${encodeURIComponent(user)}`, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+    }
+  } catch (err) {
+    await dropResources(record).catch(() => {});
+    throw err;
   }
-  if (withRabbit) {
-    await rabbitManagement('PUT', `vhosts/${encodeURIComponent(id)}`);
-    await rabbitManagement('PUT', `permissions/${encodeURIComponent(id)}/${encodeURIComponent(user)}`, {
-      configure: '.*',
-      write: '.*',
-      read: '.*',
-    });
-  }
-  const objectStoreDir = fs.mkdtempSync(path.join(os.tmpdir(), `${id}-objects-`));
 
   const env = {
     NODE_ENV: 'test',
@@ -100,21 +120,72 @@ async function createNamespace(options = {}) {
   };
   for (const [name, url] of Object.entries(databaseUrls)) env[`${name.toUpperCase()}_DATABASE_URL`] = url;
 
-  let dropped = false;
-  async function drop() {
-    if (dropped) return;
-    dropped = true;
-    const errors = [];
-    for (const name of databases) {
-      await adminQuery(`DROP DATABASE IF EXISTS "${id}_${name}" WITH (FORCE)`).catch((e) => errors.push(e));
-    }
-    if (withRabbit) await rabbitManagement('DELETE', `vhosts/${encodeURIComponent(id)}`).catch((e) => errors.push(e));
-    await deleteRedisPrefix(`${id}:`).catch((e) => errors.push(e));
-    fs.rmSync(objectStoreDir, { recursive: true, force: true });
-    if (errors.length) throw new AggregateError(errors, `namespace ${id} was not dropped cleanly`);
+  let dropped;
+  function drop() {
+    dropped = dropped || dropResources(record);
+    return dropped;
   }
 
   return { id, env, databaseUrls, drop };
+}
+
+/** Drops everything a namespace record names, then the record; safe to repeat. */
+async function dropResources({ id, databases, rabbit, objectStoreDir }) {
+  const errors = [];
+  for (const name of databases) {
+    await adminQuery(`DROP DATABASE IF EXISTS "${id}_${name}" WITH (FORCE)`).catch((e) => errors.push(e));
+  }
+  if (rabbit) await rabbitManagement('DELETE', `vhosts/${encodeURIComponent(id)}`).catch((e) => errors.push(e));
+  await deleteRedisPrefix(`${id}:`).catch((e) => errors.push(e));
+  fs.rmSync(objectStoreDir, { recursive: true, force: true });
+  if (errors.length) throw new AggregateError(errors, `namespace ${id} was not dropped cleanly`);
+  await withRegistry((redis) => redis.hdel(REGISTRY_KEY, id));
+}
+
+/** Whether nobody can still be using the namespace `record` describes. */
+function isAbandoned(record, { olderThanMs, now }) {
+  if (record.ownerPid === undefined) return now - record.createdAt > olderThanMs;
+  // Owned namespaces live as long as their owner (episodes can last hours); another host's owner
+  // cannot be checked from here, so its namespaces are left alone.
+  if (record.ownerHost !== os.hostname()) return false;
+  try {
+    process.kill(record.ownerPid, 0);
+    return false;
+  } catch (err) {
+    return err.code === 'ESRCH';
+  }
+}
+
+/**
+ * Drops abandoned namespaces: owned ones whose owner process on this host has exited, and unowned
+ * ones (a test file's) older than `olderThanMs`, far longer than any test file runs.
+ * @param {{ olderThanMs?: number, now?: number, only?: string[] }} [options] `only`: consider just these ids
+ * @returns {Promise<{ dropped: string[], failed: { id: string, error: string }[], kept: number }>}
+ */
+async function sweepNamespaces({ olderThanMs = 3600_000, now = Date.now(), only } = {}) {
+  const all = await withRegistry((redis) => redis.hgetall(REGISTRY_KEY));
+  const dropped = [];
+  const failed = [];
+  let kept = 0;
+  for (const [id, raw] of Object.entries(all)) {
+    if (only && !only.includes(id)) continue;
+    let record;
+    try {
+      record = JSON.parse(raw);
+    } catch {
+      await withRegistry((redis) => redis.hdel(REGISTRY_KEY, id));
+      continue;
+    }
+    if (!isAbandoned(record, { olderThanMs, now })) {
+      kept += 1;
+      continue;
+    }
+    await dropResources(record).then(
+      () => dropped.push(id),
+      (err) => failed.push({ id, error: err.message }),
+    );
+  }
+  return { dropped: dropped.sort(), failed, kept };
 }
 
 async function deleteRedisPrefix(prefix) {
@@ -147,4 +218,4 @@ function useNamespace(options) {
   return handle;
 }
 
-module.exports = { createNamespace, useNamespace, ALL_DATABASES };
+module.exports = { createNamespace, useNamespace, sweepNamespaces, ALL_DATABASES, REGISTRY_KEY };
