@@ -18,6 +18,8 @@ export interface SandboxLimits {
   maxFileBytes: number;
   /** Size of the private tmpfs at /tmp. */
   tmpBytes: number;
+  /** Disk use of a workspace beyond which a run that makes it grow is killed (a watchdog). */
+  workspaceBytes: number;
 }
 
 export interface EnvOptions {
@@ -79,6 +81,7 @@ export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   maxProcesses: 1024,
   maxFileBytes: 256 * MB,
   tmpBytes: 512 * MB,
+  workspaceBytes: 1024 * MB,
 });
 
 const INFRA_VARS = ['DN_PG_ADMIN_URL', 'DN_REDIS_URL', 'DN_AMQP_URL', 'DN_RABBIT_MANAGEMENT_URL'];

@@ -5,12 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveOptions } from '../../environment/src/options.ts';
+import { treeBytes } from '../../environment/src/sandbox/disk-watchdog.ts';
 import { createSandbox } from '../../environment/src/sandbox/index.ts';
 import type { SandboxBackend, SandboxRun, UidLease } from '../../environment/src/sandbox/types.ts';
 import { FIXTURE, REPO, hasBwrap, tempDir } from './fixtures.ts';
 
 const MB = 1024 * 1024;
-const limits = { processMemoryBytes: 256 * MB, totalMemoryBytes: 768 * MB, maxProcesses: 256 };
+const limits = { processMemoryBytes: 256 * MB, totalMemoryBytes: 768 * MB, maxProcesses: 256, workspaceBytes: 64 * MB };
 
 function processesMatching(marker: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
@@ -98,6 +99,17 @@ describe('bwrap sandbox', { skip: hasBwrap ? false : 'bubblewrap is not installe
     const hog = 'node -e "const a=[]; for (let i = 0; i < 200; i++) a.push(Buffer.alloc(1<<20, 1)); setInterval(() => {}, 1000)"';
     const r = await run(`for i in 1 2 3 4 5 6; do ${hog} & done; wait`);
     assert.equal(r.killedBy, 'memory');
+  });
+
+  test('a run that grows the workspace past its disk limit is killed; cleaning up is allowed', async () => {
+    const r = await run('mkdir -p junk; for i in $(seq 1 200); do head -c 8000000 /dev/zero > junk/f$i; done; echo finished', { timeoutMs: 60_000 });
+    assert.equal(r.killedBy, 'disk');
+    assert.doesNotMatch(r.stdout.text, /finished/);
+    // Over the limit but shrinking: the clean-up run is not killed.
+    const clean = await run('rm -rf junk; echo cleaned');
+    assert.equal(clean.killedBy, null);
+    assert.match(clean.stdout.text, /cleaned/);
+    assert.ok(treeBytes(ws) < 64 * MB);
   });
 
   test('output is capped, says so, and a flood is killed', async () => {

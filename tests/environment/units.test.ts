@@ -6,6 +6,7 @@ import { ERRORS, EnvError, isEnvError } from '../../environment/src/errors.ts';
 import { buildGradeTree, isProtected } from '../../environment/src/grading/overlay.ts';
 import { resolveOptions } from '../../environment/src/options.ts';
 import { OutputCapture, truncateText } from '../../environment/src/sandbox/capture.ts';
+import { treeBytes } from '../../environment/src/sandbox/disk-watchdog.ts';
 import { mapPaths } from '../../environment/src/sandbox/translate.ts';
 import { canonicalJson } from '../../environment/src/util.ts';
 import { tempDir } from './fixtures.ts';
@@ -108,5 +109,24 @@ describe('output handling', () => {
 
   test('canonical JSON sorts keys at every level', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: 3 } }), '{"a":{"c":3,"d":[2,{"y":2,"z":1}]},"b":1}');
+  });
+});
+
+describe('workspace disk measure', () => {
+  test('counts files and directories below the root and does not follow symbolic links', async () => {
+    const dir = await tempDir('dn-disk-');
+    try {
+      const empty = treeBytes(dir);
+      await mkdir(path.join(dir, 'a', 'b'), { recursive: true });
+      await writeFile(path.join(dir, 'a', 'b', 'big'), Buffer.alloc(300_000, 1));
+      const withFile = treeBytes(dir);
+      assert.ok(withFile - empty >= 300_000, `${withFile - empty} bytes counted for a 300000-byte file`);
+      // a link to a large tree outside (node_modules, /usr) must not count
+      await symlink('/usr', path.join(dir, 'usr-link'));
+      assert.ok(treeBytes(dir) - withFile < 4096);
+      assert.equal(treeBytes(path.join(dir, 'missing')), 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

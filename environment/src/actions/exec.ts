@@ -29,6 +29,7 @@ export async function execAction(ctx: ActionContext, action: Exec): Promise<Exec
   if (r.killedBy === 'timeout') stderr += `\n[sandbox: killed after ${timeoutMs} ms, with every process it started]\n`;
   else if (r.killedBy === 'memory') stderr += '\n[sandbox: killed, the memory limit was exceeded]\n';
   else if (r.killedBy === 'output') stderr += '\n[sandbox: killed, the output limit was exceeded]\n';
+  else if (r.killedBy === 'disk') stderr += `\n[sandbox: killed, the workspace grew past its disk limit of ${ctx.options.limits.workspaceBytes} bytes]\n`;
   return {
     type: 'exec',
     ok: r.exitCode === 0 && r.killedBy === null,

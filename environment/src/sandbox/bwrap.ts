@@ -144,6 +144,7 @@ export class BwrapBackend implements SandboxBackend {
       input: req.input,
       signal: req.signal,
       treeMemoryBytes: limits.totalMemoryBytes,
+      diskWatch: { dir: req.root, limitBytes: limits.workspaceBytes },
       live: this.live,
     });
   }

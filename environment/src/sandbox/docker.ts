@@ -8,6 +8,7 @@ import { SANDBOX_WORKSPACE } from '../paths.ts';
 import { OutputCapture } from './capture.ts';
 import { ensureMountPoint } from './system.ts';
 import { sandboxCwd } from './translate.ts';
+import { diskWatchdog } from './disk-watchdog.ts';
 import type { KillReason, SandboxBackend, SandboxResult, SandboxRun, UidLease } from './types.ts';
 
 type RuntimeClient = Awaited<ReturnType<typeof import('testcontainers')['getContainerRuntimeClient']>>;
@@ -110,6 +111,8 @@ export class DockerBackend implements SandboxBackend {
     this.running.set(container.id, () => kill('abort'));
     const onAbort = (): void => void kill('abort');
     req.signal?.addEventListener('abort', onAbort, { once: true });
+    // The workspace is a bind mount: the engine's storage limits do not apply to it.
+    const unwatchDisk = diskWatchdog.watch(req.root, limits.workspaceBytes, () => void kill('disk'));
     try {
       const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
       const out = new PassThrough();
@@ -147,6 +150,7 @@ export class DockerBackend implements SandboxBackend {
         durationMs: performance.now() - started,
       };
     } finally {
+      unwatchDisk();
       req.signal?.removeEventListener('abort', onAbort);
       this.running.delete(container.id);
       await container.remove({ force: true }).catch(() => undefined);

@@ -55,6 +55,7 @@ export class UnsafeProcessBackend implements SandboxBackend {
       input: req.input,
       signal: req.signal,
       treeMemoryBytes: this.limits.totalMemoryBytes,
+      diskWatch: { dir: req.root, limitBytes: this.limits.workspaceBytes },
       live: this.live,
     });
     const toSandbox = invert(toHost);

@@ -65,12 +65,12 @@ export function sandboxRunner(o: SandboxRunnerOptions): CommandRunner {
     let stderr = mapPaths(r.stderr.text, toHost);
     // Memory or output blown by the code under test is the code's doing: reported like a timeout
     // (its tests come back missing), never as an infrastructure error.
-    if (r.killedBy === 'memory' || r.killedBy === 'output') stderr += `\n[sandbox: killed, ${r.killedBy} limit exceeded]\n`;
+    if (r.killedBy === 'memory' || r.killedBy === 'output' || r.killedBy === 'disk') stderr += `\n[sandbox: killed, ${r.killedBy} limit exceeded]\n`;
     return {
       exitCode: r.exitCode,
       stdout: mapPaths(r.stdout.text, toHost),
       stderr,
-      timedOut: r.timedOut || r.killedBy === 'memory' || r.killedBy === 'output',
+      timedOut: r.timedOut || r.killedBy === 'memory' || r.killedBy === 'output' || r.killedBy === 'disk',
     };
   };
 }

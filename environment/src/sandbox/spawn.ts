@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { EnvError } from '../errors.ts';
 import { OutputCapture } from './capture.ts';
 import type { KillReason, SandboxResult } from './types.ts';
+import { diskWatchdog } from './disk-watchdog.ts';
 import { memoryWatchdog } from './watchdog.ts';
 
 export interface SpawnSpec {
@@ -16,6 +17,8 @@ export interface SpawnSpec {
   signal?: AbortSignal;
   /** Resident memory of the whole process tree beyond which it is killed. */
   treeMemoryBytes?: number;
+  /** A host directory (the workspace) whose growth beyond `limitBytes` kills the run. */
+  diskWatch?: { dir: string; limitBytes: number };
   /** The backend's set of kill functions of running processes (for its close()). */
   live: Set<() => void>;
 }
@@ -70,6 +73,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
     let unwatch: (() => void) | undefined;
+    let unwatchDisk: (() => void) | undefined;
 
     const kill = (reason: KillReason): void => {
       if (killedBy === null) killedBy = reason;
@@ -83,6 +87,9 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     if (spec.treeMemoryBytes !== undefined && child.pid !== undefined) {
       unwatch = memoryWatchdog.watch(child.pid, spec.treeMemoryBytes, () => kill('memory'));
+    }
+    if (spec.diskWatch !== undefined) {
+      unwatchDisk = diskWatchdog.watch(spec.diskWatch.dir, spec.diskWatch.limitBytes, () => kill('disk'));
     }
 
     const killBytes = spec.outputKillBytes;
@@ -104,6 +111,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       unwatch?.();
+      unwatchDisk?.();
       spec.signal?.removeEventListener('abort', onAbort);
       spec.live.delete(killOnShutdown);
     };

@@ -40,7 +40,7 @@ export interface CapturedOutput {
   truncated: boolean;
 }
 
-export type KillReason = 'timeout' | 'memory' | 'output' | 'abort';
+export type KillReason = 'timeout' | 'memory' | 'output' | 'disk' | 'abort';
 
 export interface SandboxResult {
   exitCode: number | null;

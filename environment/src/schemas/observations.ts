@@ -79,7 +79,7 @@ export const ExecObservation = Type.Object({
   exitCode: Nullable(Type.Integer()),
   signal: Nullable(Type.String()),
   timedOut: Type.Boolean(),
-  killedBy: Nullable(Type.String({ description: 'timeout, memory, output or abort when the sandbox killed the command.' })),
+  killedBy: Nullable(Type.String({ description: 'timeout, memory, output, disk or abort when the sandbox killed the command.' })),
   stdout: Type.String(),
   stderr: Type.String(),
   stdoutTruncated: Type.Boolean(),

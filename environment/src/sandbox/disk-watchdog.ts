@@ -1,0 +1,80 @@
+import { lstatSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+// RLIMIT_FSIZE caps each file, not how many a command writes. Without quotas or cgroups, the only
+// cap on a workspace's disk use is to watch: every running sandbox's workspace is measured a few
+// times a second, and a run whose workspace grows past its limit is killed. Only growth counts,
+// so a run that is cleaning up an over-full workspace is allowed to finish.
+
+const SCAN_INTERVAL_MS = 500;
+
+interface Watch {
+  dir: string;
+  limitBytes: number;
+  startBytes: number | undefined;
+  onExceed: (bytes: number) => void;
+}
+
+/**
+ * Bytes a tree holds on disk: allocated blocks, or the apparent size where that is larger (a file
+ * being written). Symbolic links are not followed, and entries that vanish mid-walk are skipped.
+ */
+export function treeBytes(root: string): number {
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const p = path.join(dir, name);
+      let st;
+      try {
+        st = lstatSync(p);
+      } catch {
+        continue;
+      }
+      total += Math.max(st.size, st.blocks * 512);
+      if (st.isDirectory()) stack.push(p);
+    }
+  }
+  return total;
+}
+
+class DiskWatchdog {
+  private readonly watches = new Set<Watch>();
+  private timer: NodeJS.Timeout | undefined;
+
+  watch(dir: string, limitBytes: number, onExceed: (bytes: number) => void): () => void {
+    const w: Watch = { dir, limitBytes, startBytes: undefined, onExceed };
+    this.watches.add(w);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), SCAN_INTERVAL_MS);
+      this.timer.unref();
+    }
+    return () => {
+      this.watches.delete(w);
+      if (this.watches.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  private tick(): void {
+    for (const w of [...this.watches]) {
+      const bytes = treeBytes(w.dir);
+      w.startBytes ??= bytes;
+      if (bytes > w.limitBytes && bytes > w.startBytes) {
+        this.watches.delete(w);
+        w.onExceed(bytes);
+      }
+    }
+  }
+}
+
+export const diskWatchdog = new DiskWatchdog();
