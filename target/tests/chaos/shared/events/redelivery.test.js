@@ -4,6 +4,7 @@ const amqp = require('amqplib');
 const { useNamespace } = require('../../../support/namespace');
 const { createDeferred } = require('../../../support/deferred');
 const { waitUntil } = require('../../../support/wait-for');
+const { createLogTap, failureSettled } = require('../../../support/log-tap');
 const { createRabbit } = require('../../../../shared/clients/rabbit');
 const { silentLogger } = require('../../../../shared/utils/logger');
 const { createFakeClock } = require('../../../../shared/utils/clock');
@@ -45,10 +46,12 @@ function queueDef(name, key) {
   return { name, exchange: 'events', routingKeys: [key], retryDelayMs: 3_600_000 };
 }
 
-// Resolves once the failed delivery is parked in `<queue>.retry`. The consumer republishes and acks
-// on the client's shared channel and the broker handles a channel's frames in order, so a count
-// taken on that channel after the failure sees the copy; a bounded number of checks, no timer.
-async function parkedInRetry(r, queue) {
+// Resolves once the failed delivery is parked in `<queue>.retry`. The consumer logs that it settles
+// the failure, then republishes and acks on the client's shared channel in the same tick, and the
+// broker handles a channel's frames in order: a count taken on that channel once the record is
+// logged sees the copy; a bounded number of checks, no timer.
+async function parkedInRetry(r, queue, settled) {
+  await settled;
   const ch = await r.channel();
   await waitUntil(async () => (await ch.checkQueue(`${queue}.retry`)).messageCount === 1, {
     maxIterations: 50,
@@ -72,8 +75,10 @@ describe('consumer failure handling against a real broker', () => {
     const processed = createDeferred();
     const calls = [];
     let successes = 0;
+    const tap = createLogTap();
     const sub = await subscribe({
       rabbit: r,
+      logger: tap.logger,
       queue: queueDef('chaos.once', 'order.placed'),
       maxAttempts: 3,
       handler: async (event, msg, { attempt }) => {
@@ -89,7 +94,7 @@ describe('consumer failure handling against a real broker', () => {
     await r.connect();
     await createPublisher({ rabbit: r }).publish('order.placed', { tenantId: 't1', data: {} }, { messageId: 'evt-once' });
     await failed.promise;
-    await parkedInRetry(r, 'chaos.once');
+    await parkedInRetry(r, 'chaos.once', tap.nth(1, failureSettled));
     await handBack('chaos.once');
     const event = await processed.promise;
     await sub.cancel();
@@ -110,8 +115,10 @@ describe('consumer failure handling against a real broker', () => {
     hotLoop.promise.catch(() => {}); // observed through Promise.race below
     const failures = [createDeferred(), createDeferred(), createDeferred()];
     let calls = 0;
+    const tap = createLogTap();
     const sub = await subscribe({
       rabbit: r,
+      logger: tap.logger,
       queue: queueDef('chaos.poison', 'usage.recorded'),
       maxAttempts: 3,
       handler: async () => {
@@ -128,7 +135,7 @@ describe('consumer failure handling against a real broker', () => {
     await createPublisher({ rabbit: r }).publish('usage.recorded', { tenantId: 't1', data: {} }, { messageId: 'evt-poison' });
     for (const attempt of [1, 2]) {
       await failures[attempt - 1].promise;
-      await parkedInRetry(r, 'chaos.poison');
+      await parkedInRetry(r, 'chaos.poison', tap.nth(attempt, failureSettled));
       await handBack('chaos.poison');
     }
     await failures[2].promise;

@@ -4,6 +4,7 @@ const { Pool } = require('pg');
 const { useNamespace } = require('../../../support/namespace');
 const { createDeferred } = require('../../../support/deferred');
 const { waitUntil } = require('../../../support/wait-for');
+const { createLogTap, failureSettled } = require('../../../support/log-tap');
 const { createRabbit } = require('../../../../shared/clients/rabbit');
 const { createRedis } = require('../../../../shared/clients/redis');
 const { silentLogger } = require('../../../../shared/utils/logger');
@@ -72,9 +73,12 @@ function queueDef(name, key) {
   return { name, exchange: 'events', routingKeys: [key], retryDelayMs: 3_600_000 };
 }
 
-// The consumer republishes a failed delivery on the client's shared channel, and the broker handles
-// a channel's frames in order: a count taken on that channel after the failure sees the copy.
-async function parkedInRetry(r, queue) {
+// The consumer logs that it settles a failure, then republishes the delivery on the client's shared
+// channel in the same tick, and the broker handles a channel's frames in order: a count taken on
+// that channel once the log record is in sees the copy. (The handler's own signal comes too early:
+// the idempotent wrapper still rolls back before the consumer sees the error.)
+async function parkedInRetry(r, queue, settled) {
+  await settled;
   const ch = await r.channel();
   await waitUntil(async () => (await ch.checkQueue(`${queue}.retry`)).messageCount === 1, {
     maxIterations: 50,
@@ -148,9 +152,11 @@ describe('idempotent consumer with the PostgreSQL store', () => {
     const failed = createDeferred();
     const committed = counter(1);
     const dup = counter(1);
+    const tap = createLogTap();
     const sub = await subscribe({
       rabbit: r,
       queue: queueDef('it.idem.pg', 'usage.metered'),
+      logger: tap.logger,
       handler: idempotent(
         async (event, msg, { tx }) => {
           attempts++;
@@ -169,7 +175,7 @@ describe('idempotent consumer with the PostgreSQL store', () => {
     const publisher = createPublisher({ rabbit: r });
     await publisher.publish('usage.metered', { tenantId: 't1', data: { units: 5 } }, { messageId: 'evt-pg' });
     await failed.promise;
-    await parkedInRetry(r, 'it.idem.pg');
+    await parkedInRetry(r, 'it.idem.pg', tap.nth(1, failureSettled));
     await committed.done;
     await publisher.publish('usage.metered', { tenantId: 't1', data: { units: 5 } }, { messageId: 'evt-pg' });
     await dup.done;

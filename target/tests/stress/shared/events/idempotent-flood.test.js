@@ -5,6 +5,7 @@ const { Pool } = require('pg');
 const { useNamespace } = require('../../../support/namespace');
 const { createDeferred } = require('../../../support/deferred');
 const { waitUntil } = require('../../../support/wait-for');
+const { createLogTap, failureSettled } = require('../../../support/log-tap');
 const { createRabbit } = require('../../../../shared/clients/rabbit');
 const { silentLogger } = require('../../../../shared/utils/logger');
 const { createFakeClock } = require('../../../../shared/utils/clock');
@@ -58,8 +59,10 @@ describe('idempotent consumer under duplicate floods', () => {
     const handledOnce = () => {
       if (settled + failures === deliveries.length) firstPass.resolve();
     };
+    const tap = createLogTap();
     await subscribe({
       rabbit,
+      logger: tap.logger,
       prefetch: 10,
       maxAttempts: 3,
       queue: { name: 'stress.usage', exchange: 'events', routingKeys: ['usage.metered'], retryDelayMs: 3_600_000 },
@@ -82,16 +85,19 @@ describe('idempotent consumer under duplicate floods', () => {
     for (const id of deliveries) {
       await publisher.publish('usage.metered', { tenantId: 't1', data: { units: Number(id.slice(6)) } }, { messageId: id });
     }
-    // Each failed delivery is parked in the retry queue. The consumer republishes on the client's
-    // shared channel, and the broker handles a channel's frames in order, so a count taken there
-    // sees every copy; a bounded number of checks, no timer. The first copy is checked as soon as
-    // the first failure happens: a consumer that cannot settle its failures stops receiving once
-    // its prefetch is used up, and would never get through the first pass.
+    // Each failed delivery is parked in the retry queue. The consumer logs that it settles a failure,
+    // then republishes on the client's shared channel in the same tick, and the broker handles a
+    // channel's frames in order, so a count taken there once the records are logged sees every
+    // copy; a bounded number of checks, no timer. The first copy is checked as soon as the first
+    // failure is settled: a consumer that cannot settle its failures stops receiving once its
+    // prefetch is used up, and would never get through the first pass.
     const shared = await rabbit.channel();
     const parked = async () => (await shared.checkQueue('stress.usage.retry')).messageCount;
     await firstFailure.promise;
+    await tap.nth(1, failureSettled);
     await waitUntil(async () => (await parked()) >= 1, { maxIterations: 100, description: 'the first failed delivery parked in stress.usage.retry' });
     await firstPass.promise;
+    await tap.nth(failures, failureSettled);
     await waitUntil(async () => (await parked()) === failures, {
       maxIterations: 100,
       description: `${failures} failed deliveries parked in stress.usage.retry`,
