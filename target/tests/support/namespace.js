@@ -129,12 +129,37 @@ async function createNamespace(options = {}) {
   return { id, env, databaseUrls, drop };
 }
 
+// A test that has just ended its pool may still have connections closing: pg's pool.end()
+// resolves once it has asked its clients to end, not once their sockets are closed. Terminating
+// such a backend makes the server send the client a FATAL error while it is ending, which a pool
+// without an 'error' listener turns into an uncaught exception in the test. So the drop first
+// lets the connections go, re-checking a bounded number of times (round trips, not time), and
+// only then forces whatever a test really left open.
+const DRAIN_CHECKS = 50;
+
+async function dropDatabases(id, databases, errors) {
+  const names = databases.map((name) => `${id}_${name}`);
+  const client = new Client({ connectionString: urls.postgresAdminUrl });
+  try {
+    await client.connect();
+    for (let i = 0; i < DRAIN_CHECKS; i++) {
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ANY($1)', [names]);
+      if (rows[0].n === 0) break;
+    }
+    for (const name of names) {
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch((e) => errors.push(e));
+    }
+  } catch (err) {
+    errors.push(err);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Drops everything a namespace record names, then the record; safe to repeat. */
 async function dropResources({ id, databases, rabbit, objectStoreDir }) {
   const errors = [];
-  for (const name of databases) {
-    await adminQuery(`DROP DATABASE IF EXISTS "${id}_${name}" WITH (FORCE)`).catch((e) => errors.push(e));
-  }
+  if (databases.length > 0) await dropDatabases(id, databases, errors);
   if (rabbit) await rabbitManagement('DELETE', `vhosts/${encodeURIComponent(id)}`).catch((e) => errors.push(e));
   await deleteRedisPrefix(`${id}:`).catch((e) => errors.push(e));
   fs.rmSync(objectStoreDir, { recursive: true, force: true });
