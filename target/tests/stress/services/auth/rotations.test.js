@@ -1,6 +1,8 @@
 'use strict';
 
+const { Client } = require('pg');
 const { useNamespace } = require('../../../support/namespace');
+const { waitUntil } = require('../../../support/wait-for');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { createPrng } = require('../../../../shared/utils/prng');
 const { bootAuthApp, call, internalHeaders, INTERNAL_TOKEN } = require('../../../system/services/harness');
@@ -24,7 +26,32 @@ const activeKeys = async (name) =>
 describe('concurrent key rotations', () => {
   test('eight concurrent rotations of one key: exactly one wins, one key stays active', async () => {
     const { id, key } = (await call(auth.app, { method: 'POST', url: '/v1/keys', headers, payload: { name: 'race' } })).json();
-    const results = await Promise.all(Array.from({ length: 8 }, () => rotate(id)));
+    // Force the worst interleaving instead of hoping for it: the key's row is held locked here until
+    // all eight rotations are queued behind that lock in PostgreSQL, so every one of them reads the
+    // key at the same moment. Rotations that lock and revoke in one transaction still serialize;
+    // anything weaker lets more than one through.
+    const holder = new Client({ connectionString: ns.env.USERS_DATABASE_URL });
+    // Watched from a second connection: inside the holder's transaction pg_stat_activity is a
+    // snapshot taken once per transaction and would never change.
+    const watcher = new Client({ connectionString: ns.env.USERS_DATABASE_URL });
+    await holder.connect();
+    await watcher.connect();
+    let results;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM api_keys WHERE id = $1 FOR UPDATE', [id]);
+      let settled = 0;
+      const pending = Array.from({ length: 8 }, () => rotate(id).finally(() => { settled += 1; }));
+      const blocked = async () =>
+        (await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n;
+      // Each check is a round trip; a rotation that answers without reaching the lock ends the wait.
+      await waitUntil(async () => settled > 0 || (await blocked()) === 8, { maxIterations: 20_000, description: 'eight rotations waiting on the key row' });
+      await holder.query('COMMIT');
+      results = await Promise.all(pending);
+    } finally {
+      await holder.end();
+      await watcher.end();
+    }
     const statuses = results.map((r) => r.statusCode).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
     const winner = results.find((r) => r.statusCode === 201).json();
