@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { PollingSet } from './polling-set.ts';
 
 // RLIMIT_FSIZE caps each file, not how many a command writes. Without quotas or cgroups, the only
 // cap on a workspace's disk use is to watch: every running sandbox's workspace is measured a few
@@ -46,27 +47,14 @@ export function treeBytes(root: string): number {
 }
 
 class DiskWatchdog {
-  private readonly watches = new Set<Watch>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly watches = new PollingSet<Watch>(SCAN_INTERVAL_MS, (ws) => this.tick(ws));
 
   watch(dir: string, limitBytes: number, onExceed: (bytes: number) => void): () => void {
-    const w: Watch = { dir, limitBytes, startBytes: undefined, onExceed };
-    this.watches.add(w);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), SCAN_INTERVAL_MS);
-      this.timer.unref();
-    }
-    return () => {
-      this.watches.delete(w);
-      if (this.watches.size === 0 && this.timer) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
-    };
+    return this.watches.add({ dir, limitBytes, startBytes: undefined, onExceed });
   }
 
-  private tick(): void {
-    for (const w of [...this.watches]) {
+  private tick(watches: Watch[]): void {
+    for (const w of watches) {
       const bytes = treeBytes(w.dir);
       w.startBytes ??= bytes;
       if (bytes > w.limitBytes && bytes > w.startBytes) {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { PollingSet } from './polling-set.ts';
 
 // RLIMIT_DATA caps each process, but a command can start many. Without cgroups (not available to
 // us in every container), the only aggregate cap is to watch: one shared scan of /proc serves
@@ -77,28 +78,15 @@ export function treeRss(procs: Map<number, ProcInfo>, root: number): number {
 }
 
 class MemoryWatchdog {
-  private readonly watches = new Set<Watch>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly watches = new PollingSet<Watch>(SCAN_INTERVAL_MS, (ws) => this.tick(ws), process.platform === 'linux');
 
   watch(pid: number, limitBytes: number, onExceed: (rssBytes: number) => void): () => void {
-    const w: Watch = { pid, limitBytes, onExceed };
-    this.watches.add(w);
-    if (!this.timer && process.platform === 'linux') {
-      this.timer = setInterval(() => this.tick(), SCAN_INTERVAL_MS);
-      this.timer.unref();
-    }
-    return () => {
-      this.watches.delete(w);
-      if (this.watches.size === 0 && this.timer) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
-    };
+    return this.watches.add({ pid, limitBytes, onExceed });
   }
 
-  private tick(): void {
+  private tick(watches: Watch[]): void {
     const procs = scanProc();
-    for (const w of [...this.watches]) {
+    for (const w of watches) {
       const rss = treeRss(procs, w.pid);
       if (rss > w.limitBytes) {
         this.watches.delete(w);
