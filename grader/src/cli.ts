@@ -45,9 +45,9 @@ const COMMANDS: Record<string, { options: Options; positionals: number; usage: s
     usage: 'materialize --bugs <ids|all|none> --out <dir> [--link-node-modules] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   verify: {
-    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, quick: { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
+    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, shipped: { type: 'boolean' }, repeat: { type: 'string' }, quick: { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
     positionals: 0,
-    usage: 'verify [--bugs ids] [--repeat k] [--quick] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
+    usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--quick] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   discover: {
     options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, write: { type: 'boolean' }, fixes: { type: 'string' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
@@ -173,7 +173,8 @@ async function dispatch(command: string, values: Record<string, unknown>, positi
       const repeat = int('repeat', values.repeat, 1);
       return verifyCommand({
         cwd, ...tree, ...timeout, ...preflight,
-        ...(bugs !== undefined ? { bugs } : {}), ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}),
+        ...(bugs !== undefined ? { bugs } : {}), ...(values.shipped ? { shipped: true } : {}),
+        ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}),
         ...(fixes ? { fixesDir: fixes } : {}), ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}),
         ...(values.quiet ? {} : { progress: streamProgress(io.stderr) }),
       });

@@ -230,4 +230,15 @@ describe('verify', () => {
     const after = await loadManifest(m2);
     assert.equal(after.bugs.find((b) => b.id === 'R1')?.validation, undefined);
   });
+
+  test('checks the shipped tree after a subset when asked', async () => {
+    const m2 = await copyManifestDir(path.join(tmp.dir, 'subset-shipped'));
+    await writeFile(path.join(path.dirname(m2), 'inventory.json'), await readFile(path.join(path.dirname(manifestPath), 'inventory.json')));
+    const report = await verify({ targetDir: FIXTURE_TARGET, manifestPath: m2, bugs: ['R1'], shipped: true, quick: true, write: false });
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    assert.deepEqual(Object.keys(report.bugs), ['R1']);
+    const shipped = report.checks.filter((c) => c.step === 'shipped');
+    assert.equal(shipped.length, 1);
+    assert.equal(shipped[0]?.ok, true);
+  });
 });

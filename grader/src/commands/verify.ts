@@ -6,6 +6,8 @@ import { type CommandOutcome, type CommonOptions, parseBugList, preflightFor, re
 export interface VerifyCommandOptions extends CommonOptions {
   /** Comma-separated ids; default every active bug. */
   bugs?: string;
+  /** Also check the shipped tree after a --bugs subset. */
+  shipped?: boolean;
   repeat?: number;
   quick?: boolean;
   targetDir?: string;
@@ -29,6 +31,7 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<Command
   const preflight = preflightFor(opts.preflight);
   const report = await verify({
     ...(opts.bugs !== undefined ? { bugs: parseBugList(opts.bugs) } : {}),
+    ...(opts.shipped ? { shipped: true } : {}),
     ...(opts.repeat !== undefined ? { repeat: opts.repeat } : {}),
     ...(opts.quick ? { quick: true } : {}),
     ...(targetDir ? { targetDir } : {}),
