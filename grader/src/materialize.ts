@@ -93,6 +93,19 @@ export async function copyTarget(targetDir: string, out: string): Promise<void> 
 }
 
 /**
+ * The frozen copy a long command (verify, discover) works on: people keep editing target/ while it
+ * runs, and a mix of two versions would prove nothing. A missing target is GRADER_ERR_FILE_NOT_FOUND.
+ */
+export async function snapshotTarget(liveTargetDir: string, out: string): Promise<void> {
+  try {
+    await copyTarget(liveTargetDir, out);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new GraderError('GRADER_ERR_FILE_NOT_FOUND', `target not found: ${liveTargetDir}`);
+    throw err;
+  }
+}
+
+/**
  * Builds the target with exactly the wanted bugs present: the shipped tree (which has every bug)
  * plus the fix patch of every other active bug, applied in manifest order. Retired bugs are not in
  * the shipped tree and cannot be asked for. The output holds no manifest, patch or git history.

@@ -7,7 +7,7 @@ import { GraderError } from './errors.ts';
 import { hashTree } from './hash.ts';
 import { defaultNodeModules, inventoryDetails } from './inventory.ts';
 import { activeBugs, loadManifest, selectBugs, writeValidations, type BugEntry, type BugValidation, type Manifest } from './manifest.ts';
-import { applyFix, copyTarget, fixPath, materialize, patchedFiles, readFix } from './materialize.ts';
+import { applyFix, copyTarget, fixPath, materialize, patchedFiles, readFix, snapshotTarget } from './materialize.ts';
 import { DEFAULT_MANIFEST_PATH, DEFAULT_TARGET_DIR, defaultFixesDir } from './paths.ts';
 import type { ProgressFn } from './progress.ts';
 import { testPathOf } from './results.ts';
@@ -222,16 +222,14 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
   const all = activeBugs(manifest);
   const checkShipped = opts.shipped ?? !opts.bugs;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'datanexus-verify-'));
-  // Every step works on one snapshot of the target: people keep editing target/ while a long
-  // verification runs, and a mix of two versions would prove nothing.
+  // Every step works on one snapshot of the target.
   const targetDir = path.join(tmp, 'target-snapshot');
   let targetHash: string;
   try {
-    await copyTarget(liveTargetDir, targetDir);
+    await snapshotTarget(liveTargetDir, targetDir);
     targetHash = await hashTree(targetDir);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new GraderError('GRADER_ERR_FILE_NOT_FOUND', `target not found: ${liveTargetDir}`);
     throw err;
   }
   const ctx: Ctx = {

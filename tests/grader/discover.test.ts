@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../../grader/src/cli.ts';
 import { discover } from '../../grader/src/commands/discover.ts';
-import { loadManifest, type CommandRunner } from '../../grader/src/index.ts';
+import { loadManifest, verify, type CommandRunner } from '../../grader/src/index.ts';
 import { copyManifestDir, FIXTURE_MANIFEST, FIXTURE_MANIFEST_DIR, FIXTURE_TARGET, REPO, tempDir } from './helpers.ts';
 
 interface Entry { id: string; failToPass: string[]; validation?: unknown }
@@ -122,4 +122,11 @@ describe('discover', () => {
     const bad = await main(['discover', '--repeat', '0', '--manifest', m, '--json'], { stdout: sink(() => {}), stderr: sink(() => {}) as unknown as NodeJS.WriteStream, cwd: REPO });
     assert.equal(bad, 2);
   });
+});
+
+test('verify and discover report a missing target as GRADER_ERR_FILE_NOT_FOUND', async () => {
+  const targetDir = path.join(tmp.dir, 'no-such-target');
+  const manifestPath = FIXTURE_MANIFEST;
+  await assert.rejects(discover({ targetDir, manifestPath }), { code: 'GRADER_ERR_FILE_NOT_FOUND', message: `target not found: ${targetDir}` });
+  await assert.rejects(verify({ targetDir, manifestPath, write: false }), { code: 'GRADER_ERR_FILE_NOT_FOUND', message: `target not found: ${targetDir}` });
 });

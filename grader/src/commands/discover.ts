@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { GraderError } from '../errors.ts';
 import { defaultNodeModules, inventoryDetails } from '../inventory.ts';
 import { activeBugs, loadManifest, readJsonFile, selectBugs, validateManifest } from '../manifest.ts';
-import { copyTarget, materialize } from '../materialize.ts';
+import { materialize, snapshotTarget } from '../materialize.ts';
 import { DEFAULT_MANIFEST_PATH, DEFAULT_TARGET_DIR, defaultFixesDir } from '../paths.ts';
 import type { ProgressFn } from '../progress.ts';
 import { runSuite } from '../run-suite.ts';
@@ -108,12 +108,7 @@ export async function discover(opts: DiscoverOptions = {}): Promise<DiscoverRepo
   try {
     // one snapshot for every run, as in verify: target/ may change while this runs
     const targetDir = path.join(tmp, 'target-snapshot');
-    try {
-      await copyTarget(liveTargetDir, targetDir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new GraderError('GRADER_ERR_FILE_NOT_FOUND', `target not found: ${liveTargetDir}`);
-      throw err;
-    }
+    await snapshotTarget(liveTargetDir, targetDir);
     const inventory = await track('inventory of the pristine suite', async () => {
       const inv = await inventoryDetails({
         targetDir, manifestPath, fixesDir, manifest, nodeModulesDir: nodeModules,
