@@ -1,20 +1,16 @@
 import { spawn } from 'node:child_process';
 import { EnvError } from '../errors.ts';
 import { OutputCapture } from './capture.ts';
-import type { KillReason, SandboxResult } from './types.ts';
+import type { KillReason, SandboxResult, SandboxRun } from './types.ts';
 import { diskWatchdog } from './disk-watchdog.ts';
 import { memoryWatchdog } from './watchdog.ts';
 
-export interface SpawnSpec {
+/** What the host process gets: the run's caps as the sandbox run states them, in host terms. */
+export interface SpawnSpec extends Pick<SandboxRun, 'timeoutMs' | 'maxOutputBytes' | 'outputKillBytes' | 'input' | 'signal'> {
   file: string;
   args: string[];
   cwd: string;
   env: Record<string, string>;
-  timeoutMs: number;
-  maxOutputBytes: number;
-  outputKillBytes?: number;
-  input?: string | Buffer;
-  signal?: AbortSignal;
   /** Resident memory of the whole process tree beyond which it is killed. */
   treeMemoryBytes?: number;
   /** A host directory (the workspace) whose growth beyond `limitBytes` kills the run. */
