@@ -41,29 +41,45 @@ async function databasesOf(namespace: string): Promise<string[]> {
   }
 }
 
-test('serve boots, logs JSON, and SIGTERM kills sandboxes, drops namespaces and removes workspaces', async () => {
+interface Served {
+  child: ReturnType<typeof spawn>;
+  url: string;
+  logs: Array<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+async function serve(dir: string): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--target', FIXTURE.targetDir, '--manifest', FIXTURE.manifestPath,
-    '--node-modules', FIXTURE.nodeModulesDir, '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--node-modules', FIXTURE.nodeModulesDir, '--state-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
-  const lines = createInterface({ input: child.stdout! });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(entry.msg));
-        if (m) resolve(m[1]!);
-      });
-      void exited.then((code) => reject(new Error(`server exited early (${code})`)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(entry.msg));
+      if (m) resolve(m[1]!);
     });
-    const client = new EnvClient(url);
+    void exited.then((code) => reject(new Error(`server exited early (${code})`)));
+  });
+  return { child, url, logs, exited };
+}
+
+/** The namespace the server logged for `episodeId`'s reset (the log line may trail the response). */
+async function namespaceOf(served: Served, episodeId: string): Promise<string> {
+  const isReset = (l: Record<string, unknown>) => l.event === 'reset' && l.episodeId === episodeId;
+  for (let i = 0; i < 100 && !served.logs.some(isReset); i += 1) await new Promise((r) => setTimeout(r, 50));
+  return String(served.logs.find(isReset)!.namespace);
+}
+
+test('serve boots, logs JSON, and SIGTERM kills sandboxes, drops namespaces and removes workspaces', async () => {
+  const served = await serve(stateDir);
+  const { child, logs, exited } = served;
+  try {
+    const client = new EnvClient(served.url);
     assert.equal((await client.health()).sandbox.kind, 'bwrap');
     const { episodeId } = await client.reset({ task: 'full' });
-    const logged = (pred: (l: Record<string, unknown>) => boolean) => logs.find(pred);
-    for (let i = 0; i < 100 && !logged((l) => l.event === 'reset'); i += 1) await new Promise((r) => setTimeout(r, 50));
-    const started = logged((l) => l.event === 'reset' && l.episodeId === episodeId)!;
-    const namespace = String(started.namespace);
+    const namespace = await namespaceOf(served, episodeId);
     assert.match(namespace, /^dn_/);
     assert.ok((await databasesOf(namespace)).length > 0);
 
@@ -92,30 +108,6 @@ test('serve boots, logs JSON, and SIGTERM kills sandboxes, drops namespaces and 
   assert.equal(ep.task, 'full');
 });
 
-interface Served {
-  child: ReturnType<typeof spawn>;
-  url: string;
-  logs: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-async function serve(dir: string): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--target', FIXTURE.targetDir, '--manifest', FIXTURE.manifestPath,
-    '--node-modules', FIXTURE.nodeModulesDir, '--state-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: Array<Record<string, unknown>> = [];
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(entry.msg));
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`server exited early (${code})`)));
-  });
-  return { child, url, logs, exited };
-}
-
 test('a server started after one was SIGKILLed drops the namespaces the dead one owned', async () => {
   const dir = await tempDir('dn-env-cli-kill-');
   let first: Served | undefined;
@@ -123,8 +115,7 @@ test('a server started after one was SIGKILLed drops the namespaces the dead one
   try {
     first = await serve(dir);
     const { episodeId } = await new EnvClient(first.url).reset({ task: 'full' });
-    for (let i = 0; i < 100 && !first.logs.some((l) => l.event === 'reset'); i += 1) await new Promise((r) => setTimeout(r, 50));
-    const namespace = String(first.logs.find((l) => l.event === 'reset' && l.episodeId === episodeId)!.namespace);
+    const namespace = await namespaceOf(first, episodeId);
     first.child.kill('SIGKILL');
     await first.exited;
     assert.ok((await databasesOf(namespace)).length > 0, 'a killed server cannot drop its namespaces');
