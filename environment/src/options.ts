@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { type Clock, systemClock } from './clock.ts';
 import { EnvError } from './errors.ts';
+import { reachableByOthers } from './sandbox/host-aliases.ts';
 import { DEFAULT_MANIFEST_PATH, DEFAULT_NAMESPACE_MODULE, DEFAULT_STATE_DIR, DEFAULT_TARGET_DIR } from './paths.ts';
 
 export type SandboxKind = 'bwrap' | 'unsafe-process' | 'docker';
@@ -101,6 +103,18 @@ function positive(name: string, value: number, { integer = true, allowZero = fal
   return value;
 }
 
+/**
+ * Workspaces go under the state directory, unless a sandbox uid could not reach them there (a clone
+ * in root's home or in a 0700 home directory, the server running as root): then under /run, one
+ * directory per state directory. They are size-capped tmpfs mounts either way, so nothing of the
+ * disk is used.
+ */
+function defaultWorkRoot(stateDir: string): string {
+  const inState = path.join(stateDir, 'workspaces');
+  if (process.getuid?.() !== 0 || reachableByOthers(inState)) return inState;
+  return path.join('/run/datanexus-gym', createHash('sha256').update(stateDir).digest('hex').slice(0, 16), 'workspaces');
+}
+
 /** Fills in defaults and checks every value; the result is a frozen null-prototype object. */
 export function resolveOptions(input: EnvOptionsInput = {}): Readonly<EnvOptions> {
   const o: EnvOptionsInput = Object.assign(Object.create(null), input);
@@ -123,7 +137,7 @@ export function resolveOptions(input: EnvOptionsInput = {}): Readonly<EnvOptions
     namespacePoolSize: positive('namespacePoolSize', o.namespacePoolSize ?? 2, { allowZero: true }),
     stateDir,
     cacheDir: path.resolve(o.cacheDir ?? path.join(stateDir, 'cache')),
-    workRoot: path.resolve(o.workRoot ?? path.join(stateDir, 'workspaces')),
+    workRoot: path.resolve(o.workRoot ?? defaultWorkRoot(stateDir)),
     trajectoriesPath: o.trajectoriesPath === null ? null : o.trajectoriesPath === ':memory:' ? ':memory:' : path.resolve(o.trajectoriesPath ?? path.join(stateDir, 'trajectories.sqlite')),
     sandbox,
     limits,

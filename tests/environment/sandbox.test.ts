@@ -5,7 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveOptions } from '../../environment/src/options.ts';
+import { existsSync, readdirSync, statfsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { treeBytes } from '../../environment/src/sandbox/disk-watchdog.ts';
+import { removeTree } from '../../environment/src/workspace/tree.ts';
 import { createSandbox } from '../../environment/src/sandbox/index.ts';
 import type { SandboxBackend, SandboxRun, UidLease } from '../../environment/src/sandbox/types.ts';
 import { FIXTURE, REPO, hasBwrap, tempDir } from './fixtures.ts';
@@ -22,23 +25,30 @@ describe('bwrap sandbox', { skip: hasBwrap ? false : 'bubblewrap is not installe
   let sb: SandboxBackend;
   let stateDir: string;
   let ws: string;
+  let wsParent: string;
   let lease: UidLease | null;
+  const asRoot = process.getuid?.() === 0;
   const run = (command: string, extra: Partial<SandboxRun> = {}) =>
     sb.run({ command: 'bash', args: ['-c', command], root: ws, env: { FOO: 'bar' }, timeoutMs: 20_000, maxOutputBytes: 64 * 1024, nodeModules: FIXTURE.nodeModulesDir, ...(lease ? { uid: lease.uid } : {}), ...extra });
 
   before(async () => {
+    // A state directory that other users cannot search, as in a clone in root's home or a 0700 home.
     stateDir = await tempDir('dn-sb-state-');
-    ws = await tempDir('dn-sb-ws-');
-    await writeFile(path.join(ws, 'hello.txt'), 'hello\n');
-    sb = createSandbox(resolveOptions({ sandbox: 'bwrap', stateDir, limits }));
+    await chmod(stateDir, 0o700);
+    const options = resolveOptions({ sandbox: 'bwrap', stateDir, limits });
+    wsParent = path.join(options.workRoot, 'sandbox-test');
+    ws = path.join(wsParent, 'ws');
+    sb = createSandbox(options);
     await sb.check();
+    await sb.createWorkspace(ws);
+    await writeFile(path.join(ws, 'hello.txt'), 'hello\n');
     lease = sb.leaseUid();
     await sb.prepareWorkspace(ws, lease?.uid ?? null);
   });
   after(async () => {
     lease?.release();
     await sb.close();
-    await rm(ws, { recursive: true, force: true });
+    await removeTree(wsParent);
     await rm(stateDir, { recursive: true, force: true });
   });
 
@@ -95,21 +105,47 @@ describe('bwrap sandbox', { skip: hasBwrap ? false : 'bubblewrap is not installe
     assert.notEqual(shell.stdout.text.trim(), '2000000000');
   });
 
-  test('the memory watchdog kills a tree whose processes together pass the limit', async () => {
+  test('a tree whose processes together pass the memory limit is killed', async () => {
+    if (asRoot) assert.equal(sb.limitsInForce.memory, 'cgroup-v1', 'as root, memory is capped by a cgroup');
     const hog = 'node -e "const a=[]; for (let i = 0; i < 200; i++) a.push(Buffer.alloc(1<<20, 1)); setInterval(() => {}, 1000)"';
     const r = await run(`for i in 1 2 3 4 5 6; do ${hog} & done; wait`);
     assert.equal(r.killedBy, 'memory');
   });
 
-  test('a run that grows the workspace past its disk limit is killed; cleaning up is allowed', async () => {
-    const r = await run('mkdir -p junk; for i in $(seq 1 200); do head -c 8000000 /dev/zero > junk/f$i; done; echo finished', { timeoutMs: 60_000 });
-    assert.equal(r.killedBy, 'disk');
+  test('a workspace cannot grow past its disk limit; cleaning up works', async () => {
+    if (asRoot) assert.equal(sb.limitsInForce.disk, 'tmpfs', 'as root, the workspace is a size-capped tmpfs');
+    const r = await run('mkdir -p junk; for i in $(seq 1 200); do head -c 8000000 /dev/zero > junk/f$i || { echo refused at $i; exit 3; }; done; echo finished', { timeoutMs: 60_000 });
     assert.doesNotMatch(r.stdout.text, /finished/);
-    // Over the limit but shrinking: the clean-up run is not killed.
+    if (sb.limitsInForce.disk === 'tmpfs') {
+      // the kernel refuses the write that would pass the cap: there is nothing to race
+      assert.equal(r.exitCode, 3, r.stderr.text.slice(0, 300));
+      assert.match(r.stderr.text, /No space left on device/);
+      const fs = statfsSync(ws);
+      assert.ok((fs.blocks - fs.bfree) * fs.bsize <= 64 * MB, `the workspace file system holds ${(fs.blocks - fs.bfree) * fs.bsize} bytes`);
+    } else {
+      assert.equal(r.killedBy, 'disk');
+    }
     const clean = await run('rm -rf junk; echo cleaned');
     assert.equal(clean.killedBy, null);
     assert.match(clean.stdout.text, /cleaned/);
     assert.ok(treeBytes(ws) < 64 * MB);
+  });
+
+  test('a read-only source below a directory others cannot search is shown all the same', async () => {
+    const hidden = path.join(stateDir, 'hidden');
+    await mkdir(hidden);
+    await writeFile(path.join(hidden, 'note.txt'), 'reachable\n');
+    const r = await run('cat /srv/note.txt; touch /srv/x 2>&1 || true', { mounts: [{ host: hidden, sandbox: '/srv', readOnly: true }] });
+    assert.equal(r.exitCode, 0, r.stderr.text);
+    assert.match(r.stdout.text, /^reachable\n.*Read-only file system/s);
+  });
+
+  test('every run gets a cgroup of its own, removed when the run ends', { skip: asRoot ? false : 'cgroups need root' }, async () => {
+    const serverGroup = `/sys/fs/cgroup/memory/datanexus-gym/${process.pid}`;
+    const r = await run('echo in a group');
+    assert.equal(r.exitCode, 0, r.stderr.text);
+    assert.ok(existsSync(serverGroup));
+    assert.deepEqual(readdirSync(serverGroup, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name), []);
   });
 
   test('output is capped, says so, and a flood is killed', async () => {

@@ -6,7 +6,7 @@ import { ERRORS, EnvError, isEnvError } from '../../environment/src/errors.ts';
 import { buildGradeTree, isProtected } from '../../environment/src/grading/overlay.ts';
 import { resolveOptions } from '../../environment/src/options.ts';
 import { OutputCapture, truncateText } from '../../environment/src/sandbox/capture.ts';
-import { treeBytes } from '../../environment/src/sandbox/disk-watchdog.ts';
+import { DiskWatchdog, treeBytes } from '../../environment/src/sandbox/disk-watchdog.ts';
 import { mapPaths } from '../../environment/src/sandbox/translate.ts';
 import { canonicalJson } from '../../environment/src/util.ts';
 import { tempDir } from './fixtures.ts';
@@ -125,6 +125,25 @@ describe('workspace disk measure', () => {
       await symlink('/usr', path.join(dir, 'usr-link'));
       assert.ok(treeBytes(dir) - withFile < 4096);
       assert.equal(treeBytes(path.join(dir, 'missing')), 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the fallback watchdog reports growth past the limit, not a workspace that was already over it', async () => {
+    const dir = await tempDir('dn-disk-');
+    const watchdog = new DiskWatchdog();
+    const exceeded: number[] = [];
+    try {
+      await writeFile(path.join(dir, 'old'), Buffer.alloc(200_000, 1));
+      const stop = watchdog.watch(dir, 100_000, (bytes) => exceeded.push(bytes));
+      watchdog.checkNow(); // the first look records where the run started: over the limit, but not growing
+      assert.deepEqual(exceeded, []);
+      await writeFile(path.join(dir, 'new'), Buffer.alloc(50_000, 1));
+      watchdog.checkNow();
+      assert.equal(exceeded.length, 1);
+      assert.ok(exceeded[0]! >= 250_000);
+      stop();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

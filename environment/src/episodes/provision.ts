@@ -39,6 +39,7 @@ export async function provision(ep: Episode, tree: TaskTree, d: ProvisionDeps, l
     mounts: [],
   };
   ep.resources = r; // from here on release() can undo whatever was done
+  await backend.createWorkspace(dir); // workspace, data and report share the episode's disk cap
   await copyTree(tree.dir, r.workspace);
   await mkdir(path.join(r.dataDir, 'objects'), { recursive: true });
   await mkdir(r.reportDir, { recursive: true });

@@ -98,6 +98,7 @@ export class GradingService {
     const started = performance.now();
     const dir = path.join(this.opts.workRoot, 'grades', newId('grade'));
     try {
+      await this.backend.createWorkspace(dir);
       const treeDir = path.join(dir, 'tree');
       const overlay = await buildGradeTree(args.tree.dir, args.workspace, treeDir);
       const contentHash = await hashTree(treeDir);
@@ -161,6 +162,7 @@ export class GradingService {
       if (readyDir) return this.runTree(readyDir, expected, signal);
       const dir = path.join(this.opts.workRoot, 'grades', newId('run'));
       try {
+        await this.backend.createWorkspace(dir);
         await build!(path.join(dir, 'tree'));
         return await this.runTree(path.join(dir, 'tree'), expected, signal);
       } finally {

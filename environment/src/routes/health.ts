@@ -10,7 +10,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     status: 'ok' as const,
     envVersion: ENV_VERSION,
     graderVersion: GRADER_VERSION,
-    sandbox: { kind: app.sandbox.kind, isolated: app.sandbox.isolated, description: app.sandbox.description },
+    sandbox: { kind: app.sandbox.kind, isolated: app.sandbox.isolated, description: app.sandbox.description, limits: { ...app.sandbox.limitsInForce } },
     episodes: { running: app.episodeRegistry.active(), max: app.envOptions.maxEpisodes },
   }));
 };

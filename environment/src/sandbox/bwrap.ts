@@ -1,14 +1,17 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
+import { CgroupManager } from './cgroup.ts';
+import { HostAliases, reachableByOthers } from './host-aliases.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
 import { sandboxCwd } from './translate.ts';
-import type { SandboxBackend, SandboxResult, SandboxRun, UidLease } from './types.ts';
+import type { LimitsInForce, SandboxBackend, SandboxResult, SandboxRun, UidLease } from './types.ts';
 import { UidPool } from './uid-pool.ts';
+import { isCapped, WorkspaceFs } from './workspace-fs.ts';
 
 // The sandbox's own identity: fixed, so `id` or `ls -l` print the same thing in every episode.
 const INNER_UID = '1000';
@@ -26,7 +29,7 @@ export interface BwrapOptions {
   limits: SandboxLimits;
   uidBase: number;
   uidCount: number;
-  /** Where workspaces live; every sandbox uid must be able to reach it (checked at boot). */
+  /** Where workspaces live; the sandbox uids must be able to reach it (the default is chosen so). */
   workRoot: string;
 }
 
@@ -36,8 +39,10 @@ export interface BwrapOptions {
  * of the repository. Networking is shared on purpose: the target's tests need the PostgreSQL,
  * Redis and RabbitMQ servers on 127.0.0.1.
  *
- * Started as root, every run first drops to a host uid of its own (setpriv), so bwrap runs
- * unprivileged, no capability reaches the sandbox, and RLIMIT_NPROC counts per sandbox.
+ * Started as root, every run first joins a cgroup of its own (kernel-enforced memory, process and
+ * fair CPU caps), then drops to a host uid of its own (setpriv), so bwrap runs unprivileged and no
+ * capability reaches the sandbox; every workspace is a size-capped tmpfs. Read-only sources the
+ * sandbox uids cannot reach (a clone in root's home) are shown through bind-mounted aliases.
  */
 export class BwrapBackend implements SandboxBackend {
   readonly kind = 'bwrap' as const;
@@ -52,9 +57,27 @@ export class BwrapBackend implements SandboxBackend {
   private systemArgs: string[] = [];
   private closed = false;
   private readonly live = new Set<() => void>();
+  readonly cgroups = new CgroupManager();
+  readonly workspaceFs = new WorkspaceFs();
+  private readonly aliases: HostAliases;
 
   constructor(private readonly opts: BwrapOptions) {
     this.pool = new UidPool(opts.uidBase, opts.uidCount);
+    this.aliases = new HostAliases(path.join(opts.workRoot, '.host'));
+  }
+
+  get limitsInForce(): LimitsInForce {
+    const cg = this.cgroups.mode === 'cgroup-v1';
+    return {
+      memory: cg ? 'cgroup-v1' : 'watchdog',
+      processes: cg ? 'cgroup-v1' : this.root ? 'rlimit-per-uid' : 'none',
+      cpu: cg ? 'cgroup-v1-shares' : 'none',
+      disk: this.workspaceFs.mode,
+    };
+  }
+
+  async createWorkspace(dir: string): Promise<void> {
+    await this.workspaceFs.create(dir, this.opts.limits.workspaceBytes);
   }
 
   async check(): Promise<void> {
@@ -67,16 +90,21 @@ export class BwrapBackend implements SandboxBackend {
       if (!this.setpriv) throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', 'running as root, the bwrap sandbox drops to a per-sandbox uid with setpriv (util-linux), which is not installed');
     }
     await mkdir(this.opts.workRoot, { recursive: true });
-    if (this.root) await assertReachable(this.opts.workRoot);
+    if (this.root && !reachableByOthers(path.join(this.opts.workRoot, 'x'))) {
+      throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', `the sandbox uids cannot reach the workspaces under ${this.opts.workRoot}: a directory above it is not searchable by others (choose another --work-root)`);
+    }
+    await this.workspaceFs.check(this.opts.workRoot);
+    await this.cgroups.sweep();
     this.etcDir = path.join(this.opts.workRoot, '.sandbox-etc');
     await mkdir(this.etcDir, { recursive: true });
     await chmod(this.etcDir, 0o755);
     await writeFile(path.join(this.etcDir, 'passwd'), PASSWD, { mode: 0o644 });
     await writeFile(path.join(this.etcDir, 'group'), GROUP, { mode: 0o644 });
-    this.systemArgs = systemMounts(this.etcDir);
+    this.systemArgs = systemMounts();
 
     // A smoke run proves namespaces are allowed here (some container runtimes forbid them).
     const dir = await mkdtemp(path.join(this.opts.workRoot, '.bwrap-check-'));
+    await chmod(dir, 0o755);
     const lease = this.leaseUid();
     try {
       await this.prepareWorkspace(dir, lease?.uid ?? null);
@@ -110,7 +138,7 @@ export class BwrapBackend implements SandboxBackend {
     if (this.root) argv.push(this.setpriv!, `--reuid=${req.uid}`, `--regid=${req.uid}`, '--clear-groups', '--');
     if (this.prlimit) {
       argv.push(this.prlimit, `--data=${limits.processMemoryBytes}`, `--fsize=${limits.maxFileBytes}`, '--core=0');
-      // Per-uid process counting only isolates sandboxes that have a uid of their own.
+      // Per-uid process counting only isolates sandboxes that have a uid of their own (the pids cgroup does it anyway).
       if (this.root) argv.push(`--nproc=${limits.maxProcesses}`);
       argv.push('--');
     }
@@ -122,12 +150,15 @@ export class BwrapBackend implements SandboxBackend {
       '--disable-userns',
       '--die-with-parent', '--new-session',
       ...this.systemArgs,
+      '--ro-bind', path.join(this.etcDir, 'passwd'), '/etc/passwd', '--ro-bind', path.join(this.etcDir, 'group'), '/etc/group',
       '--proc', '/proc', '--dev', '/dev',
       '--size', String(limits.tmpBytes), '--tmpfs', '/tmp',
       '--bind', req.root, SANDBOX_WORKSPACE,
     );
-    if (req.nodeModules) argv.push('--ro-bind', req.nodeModules, `${SANDBOX_WORKSPACE}/node_modules`);
-    for (const m of req.mounts ?? []) argv.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
+    const prefix = nodePrefix();
+    if (prefix) argv.push('--ro-bind', await this.aliases.readOnly(prefix), '/opt/node');
+    if (req.nodeModules) argv.push('--ro-bind', await this.aliases.readOnly(req.nodeModules), `${SANDBOX_WORKSPACE}/node_modules`);
+    for (const m of req.mounts ?? []) argv.push(m.readOnly ? '--ro-bind' : '--bind', m.readOnly ? await this.aliases.readOnly(m.host) : m.host, m.sandbox);
     argv.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
     const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env };
     for (const [k, v] of Object.entries(env)) argv.push('--setenv', k, v);
@@ -143,8 +174,9 @@ export class BwrapBackend implements SandboxBackend {
       outputKillBytes: req.outputKillBytes,
       input: req.input,
       signal: req.signal,
+      cgroup: this.cgroups.create({ memoryBytes: limits.totalMemoryBytes, maxProcesses: limits.maxProcesses }),
       treeMemoryBytes: limits.totalMemoryBytes,
-      diskWatch: { dir: req.root, limitBytes: limits.workspaceBytes },
+      ...(isCapped(req.root) ? {} : { diskWatch: { dir: req.root, limitBytes: limits.workspaceBytes } }),
       live: this.live,
     });
   }
@@ -152,23 +184,8 @@ export class BwrapBackend implements SandboxBackend {
   async close(): Promise<void> {
     this.closed = true;
     killAll(this.live);
-  }
-}
-
-/**
- * Sandboxes run under uids that own nothing on the host, so every directory above the workspaces
- * must be searchable by others (o+x); a 0700 directory on the way would make every bind fail.
- */
-async function assertReachable(dir: string): Promise<void> {
-  let d = path.resolve(dir);
-  for (;;) {
-    const st = await stat(d);
-    if ((st.mode & 0o001) === 0) {
-      throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', `the sandbox uids cannot reach the workspaces under ${dir}: ${d} is not searchable by others (chmod o+x ${d}, or choose another --state-dir)`);
-    }
-    const parent = path.dirname(d);
-    if (parent === d) return;
-    d = parent;
+    await this.cgroups.close();
+    await this.aliases.close();
   }
 }
 
@@ -183,7 +200,7 @@ function nodePathEnv(): Record<string, string> {
   return prefix ? { PATH: '/opt/node/bin:/usr/local/bin:/usr/bin:/bin' } : {};
 }
 
-function systemMounts(etcDir: string): string[] {
+function systemMounts(): string[] {
   const args = ['--ro-bind', '/usr', '/usr'];
   // Merged-/usr systems have these as symlinks into /usr; older ones as directories.
   for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
@@ -197,8 +214,6 @@ function systemMounts(etcDir: string): string[] {
     else if (st.isDirectory()) args.push('--ro-bind', top, top);
   }
   for (const f of ETC_FILES) args.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
-  args.push('--ro-bind', path.join(etcDir, 'passwd'), '/etc/passwd', '--ro-bind', path.join(etcDir, 'group'), '/etc/group');
-  const prefix = nodePrefix();
-  if (prefix) args.push('--ro-bind', prefix, '/opt/node');
   return args;
 }
+

@@ -2,10 +2,11 @@ import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PollingSet } from './polling-set.ts';
 
-// RLIMIT_FSIZE caps each file, not how many a command writes. Without quotas or cgroups, the only
-// cap on a workspace's disk use is to watch: every running sandbox's workspace is measured a few
-// times a second, and a run whose workspace grows past its limit is killed. Only growth counts,
-// so a run that is cleaning up an over-full workspace is allowed to finish.
+// The fallback where no size-capped file system can be mounted per workspace (the server is not
+// root; see workspace-fs.ts): every running sandbox's workspace is measured a few times a second,
+// and a run whose workspace grows past its limit is killed. A fast writer can pass the limit
+// between two looks, which is why the kernel cap is preferred. Only growth counts, so a run that
+// is cleaning up an over-full workspace is allowed to finish.
 
 const SCAN_INTERVAL_MS = 500;
 
@@ -46,11 +47,16 @@ export function treeBytes(root: string): number {
   return total;
 }
 
-class DiskWatchdog {
+export class DiskWatchdog {
   private readonly watches = new PollingSet<Watch>(SCAN_INTERVAL_MS, (ws) => this.tick(ws));
 
   watch(dir: string, limitBytes: number, onExceed: (bytes: number) => void): () => void {
     return this.watches.add({ dir, limitBytes, startBytes: undefined, onExceed });
+  }
+
+  /** Measures every watched workspace now. */
+  checkNow(): void {
+    this.watches.checkNow();
   }
 
   private tick(watches: Watch[]): void {

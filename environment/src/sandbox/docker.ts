@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -9,7 +9,7 @@ import { OutputCapture } from './capture.ts';
 import { ensureMountPoint } from './system.ts';
 import { sandboxCwd } from './translate.ts';
 import { diskWatchdog } from './disk-watchdog.ts';
-import type { KillReason, SandboxBackend, SandboxResult, SandboxRun, UidLease } from './types.ts';
+import type { KillReason, LimitsInForce, SandboxBackend, SandboxResult, SandboxRun, UidLease } from './types.ts';
 
 type RuntimeClient = Awaited<ReturnType<typeof import('testcontainers')['getContainerRuntimeClient']>>;
 
@@ -51,8 +51,15 @@ export class DockerBackend implements SandboxBackend {
     if (!(await this.client.image.exists(image))) await this.client.image.pull(image);
   }
 
+  // The engine enforces memory and processes per container; the workspace is a host bind mount, watched.
+  readonly limitsInForce: LimitsInForce = { memory: 'docker', processes: 'docker', cpu: 'docker', disk: 'watchdog' };
+
   leaseUid(): UidLease | null {
     return null;
+  }
+
+  async createWorkspace(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
   }
 
   async prepareWorkspace(dir: string): Promise<void> {

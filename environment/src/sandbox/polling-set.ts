@@ -23,6 +23,11 @@ export class PollingSet<W> {
     return () => this.delete(w);
   }
 
+  /** Runs the check at once, outside the timer (tests; a caller that knows something changed). */
+  checkNow(): void {
+    if (this.watches.size > 0) this.check([...this.watches]);
+  }
+
   delete(w: W): void {
     this.watches.delete(w);
     if (this.watches.size === 0 && this.timer) {

@@ -1,9 +1,10 @@
+import { mkdir } from 'node:fs/promises';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { ensureNodeModulesLink, which } from './system.ts';
 import { invert, mapEnv, mapPaths, sandboxCwd, sandboxToHost } from './translate.ts';
-import type { SandboxBackend, SandboxResult, SandboxRun, UidLease } from './types.ts';
+import type { LimitsInForce, SandboxBackend, SandboxResult, SandboxRun, UidLease } from './types.ts';
 
 /**
  * UNSAFE, for development only: commands run as plain processes of the server's user, with the
@@ -25,8 +26,14 @@ export class UnsafeProcessBackend implements SandboxBackend {
     this.prlimit = which('prlimit');
   }
 
+  readonly limitsInForce: LimitsInForce = { memory: 'watchdog', processes: 'none', cpu: 'none', disk: 'watchdog' };
+
   leaseUid(): UidLease | null {
     return null;
+  }
+
+  async createWorkspace(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
   }
 
   async prepareWorkspace(): Promise<void> {

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { EnvError } from '../errors.ts';
 import { OutputCapture } from './capture.ts';
 import type { KillReason, SandboxResult, SandboxRun } from './types.ts';
+import { joinGroupsArgv, type RunCgroup } from './cgroup.ts';
 import { diskWatchdog } from './disk-watchdog.ts';
+import { oomWatch } from './oom-watch.ts';
 import { memoryWatchdog } from './watchdog.ts';
 
 /** What the host process gets: the run's caps as the sandbox run states them, in host terms. */
@@ -11,8 +13,10 @@ export interface SpawnSpec extends Pick<SandboxRun, 'timeoutMs' | 'maxOutputByte
   args: string[];
   cwd: string;
   env: Record<string, string>;
-  /** Resident memory of the whole process tree beyond which it is killed. */
+  /** Resident memory of the whole process tree beyond which it is killed (polled; only without a cgroup). */
   treeMemoryBytes?: number;
+  /** The run's own cgroup: the kernel caps its memory and processes; it is destroyed when the run ends. */
+  cgroup?: RunCgroup | null;
   /** A host directory (the workspace) whose growth beyond `limitBytes` kills the run. */
   diskWatch?: { dir: string; limitBytes: number };
   /** The backend's set of kill functions of running processes (for its close()). */
@@ -55,7 +59,8 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       reject(new EnvError('ENV_ERR_INFRA', 'the run was cancelled before it started'));
       return;
     }
-    const child = spawn(spec.file, spec.args, {
+    const argv = spec.cgroup ? joinGroupsArgv(spec.cgroup, spec.file, spec.args) : { file: spec.file, args: spec.args };
+    const child = spawn(argv.file, argv.args, {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
@@ -81,7 +86,10 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
     const timer = setTimeout(() => kill('timeout'), spec.timeoutMs);
     const onAbort = (): void => kill('abort');
     spec.signal?.addEventListener('abort', onAbort, { once: true });
-    if (spec.treeMemoryBytes !== undefined && child.pid !== undefined) {
+    if (spec.cgroup) {
+      // The kernel has already enforced the limit when this fires; what is left of the tree goes too.
+      unwatch = oomWatch.watch(spec.cgroup, () => kill('memory'));
+    } else if (spec.treeMemoryBytes !== undefined && child.pid !== undefined) {
       unwatch = memoryWatchdog.watch(child.pid, spec.treeMemoryBytes, () => kill('memory'));
     }
     if (spec.diskWatch !== undefined) {
@@ -116,6 +124,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       if (settled) return;
       settled = true;
       cleanup();
+      void spec.cgroup?.destroy();
       reject(new EnvError('ENV_ERR_INFRA', `could not start ${spec.file}: ${err.message}`, { cause: err }));
     });
     child.on('exit', (code, signal) => {
@@ -133,7 +142,9 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       // Whatever the command left in its group does not outlive the run.
       if (child.pid !== undefined) killTree(child.pid);
       cleanup();
-      resolve({
+      if (killedBy === null && spec.cgroup?.oomKilled()) killedBy = 'memory';
+      const destroyed = spec.cgroup ? spec.cgroup.destroy() : Promise.resolve();
+      void destroyed.then(() => resolve({
         exitCode: exitCode ?? code,
         signal: exitSignal ?? signal,
         stdout: stdout.result(),
@@ -141,7 +152,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
         timedOut: killedBy === 'timeout',
         killedBy,
         durationMs: performance.now() - started,
-      });
+      }));
     });
   });
 }

@@ -57,15 +57,30 @@ export interface UidLease {
   release(): void;
 }
 
+/** How each cap is enforced: by the kernel (cgroup, tmpfs, per-uid rlimit) or by a polling watchdog. */
+export interface LimitsInForce {
+  memory: 'cgroup-v1' | 'watchdog' | 'docker';
+  processes: 'cgroup-v1' | 'rlimit-per-uid' | 'docker' | 'none';
+  cpu: 'cgroup-v1-shares' | 'docker' | 'none';
+  disk: 'tmpfs' | 'watchdog';
+}
+
 export interface SandboxBackend {
   readonly kind: SandboxKind;
   /** False for the development-only process backend: it isolates nothing. */
   readonly isolated: boolean;
   readonly description: string;
+  readonly limitsInForce: LimitsInForce;
   /** Throws ENV_ERR_SANDBOX_UNAVAILABLE with the reason when the backend cannot run here. */
   check(): Promise<void>;
   /** A host uid for one episode or one grading run, or null when this backend does not use them. */
   leaseUid(): UidLease | null;
+  /**
+   * Creates a directory (an episode's, a grading run's) whose whole content is capped at the
+   * workspace limit: a size-limited file system where the backend can mount one. Call it before
+   * putting anything in the directory; removeTree detaches it.
+   */
+  createWorkspace(dir: string): Promise<void>;
   /** Makes a fresh workspace directory usable by runs under `uid` (mount points, ownership). */
   prepareWorkspace(dir: string, uid: number | null): Promise<void>;
   run(req: SandboxRun): Promise<SandboxResult>;

@@ -134,7 +134,17 @@ export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
   envVersion: Type.String(),
   graderVersion: Type.String(),
-  sandbox: Type.Object({ kind: Type.String(), isolated: Type.Boolean(), description: Type.String() }, { additionalProperties: false }),
+  sandbox: Type.Object({
+    kind: Type.String(),
+    isolated: Type.Boolean(),
+    description: Type.String(),
+    limits: Type.Object({
+      memory: Type.String({ description: 'cgroup-v1 (kernel), docker, or watchdog (polled)' }),
+      processes: Type.String({ description: 'cgroup-v1, rlimit-per-uid, docker, or none' }),
+      cpu: Type.String({ description: 'cgroup-v1-shares (fair between sandboxes), docker, or none' }),
+      disk: Type.String({ description: 'tmpfs (a size-capped file system per workspace) or watchdog (polled)' }),
+    }, { additionalProperties: false }),
+  }, { additionalProperties: false }),
   episodes: Type.Object({ running: Type.Integer(), max: Type.Integer() }, { additionalProperties: false }),
 }, { additionalProperties: false });
 

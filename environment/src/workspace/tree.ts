@@ -1,5 +1,6 @@
 import { cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { unmountUnder } from '../sandbox/workspace-fs.ts';
 
 /** Never part of a workspace, a grade tree or a hash: shared read-only, or history that would reveal the bugs. */
 export const NEVER_COPIED = new Set(['node_modules', '.git']);
@@ -40,7 +41,9 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
   return ca.equals(cb);
 }
 
+/** Removes a tree, first detaching any capped workspace file system mounted in it. */
 export async function removeTree(dir: string): Promise<void> {
+  await unmountUnder(dir);
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 

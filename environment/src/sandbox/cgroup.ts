@@ -1,0 +1,169 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isRoot } from './system.ts';
+
+// Memory and process caps that polling cannot outrun: every sandboxed run gets a cgroup of its own
+// in the cgroup v1 memory, pids and cpu hierarchies, which the kernel enforces on every allocation
+// and fork. The run's first process joins the groups itself before it execs the command, so there
+// is no moment at which anything of the run is outside them. Equal cpu.shares keep concurrent
+// episodes fair with each other. Where cgroup v1 is not writable (not root, a v2-only host) the
+// polling watchdogs remain the only aggregate cap, and /health says so.
+
+const ROOT = '/sys/fs/cgroup';
+const CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
+type Controller = (typeof CONTROLLERS)[number];
+/** One parent group per server process, so a server's leftovers are found by its pid. */
+const PARENT = 'datanexus-gym';
+
+export interface CgroupLimits {
+  memoryBytes: number;
+  maxProcesses: number;
+}
+
+export interface RunCgroup {
+  /** cgroup.procs files the run's first process writes its own pid into before exec. */
+  readonly procsFiles: string[];
+  /** The kernel killed a process of this run because the group reached its memory limit. */
+  oomKilled(): boolean;
+  /** Kills every process still in the group (daemonized or not) and removes the group. */
+  destroy(): Promise<void>;
+}
+
+function groupDir(controller: Controller, ...parts: string[]): string {
+  return path.join(ROOT, controller, PARENT, ...parts);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readPids(dir: string): number[] {
+  try {
+    return readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Kills everything in a group until it stays empty, then removes it; a group still busy is left for the next sweep. */
+async function killAndRemove(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    for (const pid of readPids(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY') return;
+    }
+    // A SIGKILLed process leaves its groups as it exits, a moment after the signal.
+    await delay(Math.min(5 * (attempt + 1), 50));
+  }
+}
+
+export class CgroupManager {
+  /** 'cgroup-v1' when runs get kernel-enforced memory, pids and cpu groups; 'none' otherwise. */
+  readonly mode: 'cgroup-v1' | 'none';
+  private readonly serverDir = String(process.pid);
+  private seq = 0;
+
+  constructor() {
+    this.mode = CgroupManager.usable() ? 'cgroup-v1' : 'none';
+  }
+
+  private static usable(): boolean {
+    if (!isRoot() || process.platform !== 'linux') return false;
+    try {
+      for (const c of CONTROLLERS) {
+        if (!existsSync(path.join(ROOT, c, 'cgroup.procs'))) return false;
+        mkdirSync(groupDir(c), { recursive: true });
+      }
+      return existsSync(path.join(ROOT, 'memory', PARENT, 'memory.limit_in_bytes'));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes the groups of servers that are gone (a crashed server cannot clean up after itself). */
+  async sweep(): Promise<void> {
+    if (this.mode === 'none') return;
+    for (const c of CONTROLLERS) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(groupDir(c), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (/^\d+$/.test(name) && Number(name) !== process.pid && !pidAlive(Number(name))) await this.removeServerDir(c, name);
+      }
+    }
+  }
+
+  /** Removes this server's groups (at close: every run is over by then). */
+  async close(): Promise<void> {
+    if (this.mode === 'none') return;
+    for (const c of CONTROLLERS) await this.removeServerDir(c, this.serverDir);
+  }
+
+  private async removeServerDir(c: Controller, name: string): Promise<void> {
+    const dir = groupDir(c, name);
+    let runs: string[] = [];
+    try {
+      runs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return;
+    }
+    for (const run of runs) await killAndRemove(path.join(dir, run));
+    await killAndRemove(dir);
+  }
+
+  /** A fresh group for one run, or null when cgroups are not in use here. */
+  create(limits: CgroupLimits): RunCgroup | null {
+    if (this.mode === 'none') return null;
+    const name = `run-${++this.seq}`;
+    const dirs = CONTROLLERS.map((c) => groupDir(c, this.serverDir, name));
+    for (const d of dirs) mkdirSync(d, { recursive: true });
+    const [memory, pids, cpu] = dirs as [string, string, string];
+    // memsw (memory + swap) must be raised after, and lowered before, the plain limit; it is new here, so set it after.
+    writeFileSync(path.join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+    const memsw = path.join(memory, 'memory.memsw.limit_in_bytes');
+    if (existsSync(memsw)) writeFileSync(memsw, String(limits.memoryBytes));
+    writeFileSync(path.join(pids, 'pids.max'), String(limits.maxProcesses));
+    writeFileSync(path.join(cpu, 'cpu.shares'), '1024');
+    return {
+      procsFiles: dirs.map((d) => path.join(d, 'cgroup.procs')),
+      oomKilled: () => {
+        try {
+          const m = /^oom_kill (\d+)$/m.exec(readFileSync(path.join(memory, 'memory.oom_control'), 'utf8'));
+          return m !== null && Number(m[1]) > 0;
+        } catch {
+          return false;
+        }
+      },
+      destroy: async () => {
+        // the memory group is killed first: it holds every process of the run
+        for (const d of dirs) await killAndRemove(d);
+      },
+    };
+  }
+}
+
+/** The command line that puts its own process into the groups, then becomes the command. */
+export function joinGroupsArgv(cgroup: RunCgroup, file: string, args: string[]): { file: string; args: string[] } {
+  const joins = cgroup.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
+  return { file: '/bin/sh', args: ['-c', `${joins} && exec "$0" "$@"`, file, ...args] };
+}
