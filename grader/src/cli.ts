@@ -45,14 +45,19 @@ const COMMANDS: Record<string, { options: Options; positionals: number; usage: s
     usage: 'materialize --bugs <ids|all|none> --out <dir> [--link-node-modules] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   verify: {
-    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, shipped: { type: 'boolean' }, repeat: { type: 'string' }, quick: { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
+    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, shipped: { type: 'boolean' }, repeat: { type: 'string' }, quick: { type: 'boolean' }, 'require-validity': { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
     positionals: 0,
-    usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--quick] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
+    usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--quick] [--require-validity] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   discover: {
     options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, write: { type: 'boolean' }, fixes: { type: 'string' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
     positionals: 0,
     usage: 'discover [--bugs ids] [--repeat k] [--write] [--quiet] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
+  },
+  masking: {
+    options: { ...COMMON, manifest: { type: 'string' }, write: { type: 'boolean' } },
+    positionals: 0,
+    usage: 'masking [--write] [--manifest file] [--json]',
   },
   inventory: {
     options: { ...COMMON, ...TREE, refresh: { type: 'boolean' }, 'skip-preflight': { type: 'boolean' } },
@@ -175,6 +180,7 @@ async function dispatch(command: string, values: Record<string, unknown>, positi
         cwd, ...tree, ...timeout, ...preflight,
         ...(bugs !== undefined ? { bugs } : {}), ...(values.shipped ? { shipped: true } : {}),
         ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}),
+        ...(values['require-validity'] ? { requireValidity: true } : {}),
         ...(fixes ? { fixesDir: fixes } : {}), ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}),
         ...(values.quiet ? {} : { progress: streamProgress(io.stderr) }),
       });
@@ -190,6 +196,10 @@ async function dispatch(command: string, values: Record<string, unknown>, positi
         ...(fixes ? { fixesDir: fixes } : {}),
         ...(values.quiet ? {} : { progress: streamProgress(io.stderr) }),
       });
+    }
+    case 'masking': {
+      const { maskingCommand } = await import('./commands/masking.ts');
+      return maskingCommand({ cwd, ...(manifest ? { manifestPath: manifest } : {}), ...(values.write ? { write: true } : {}) });
     }
     case 'inventory': {
       const { inventoryCommand } = await import('./commands/inventory.ts');
