@@ -86,6 +86,32 @@ describe('verify: alternatives and wrong fixes', () => {
     assert.ok(n1.problems.some((p) => p.includes('wrong-fixes/N1-1.patch') && p.includes(N1_MEAN)), n1.problems.join('\n'));
   });
 
+  test('quick mode: a wrong fix its own files do not catch gets a whole-suite run before it is called accepted', async () => {
+    // the special-cased mean passes N1's file; the same patch breaks slug(), which another file tests
+    const breaksSlug = `diff --git a/src/strings.js b/src/strings.js
+--- a/src/strings.js
++++ b/src/strings.js
+@@ -1,7 +1,7 @@
+ 'use strict';
+ 
+ function slug(text) {
+-  return String(text).trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
++  return String(text).trim().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+ }
+ 
+ module.exports = { slug };
+`;
+    const m = await manifestCopy('wrong-caught-elsewhere', async (data, dir) => {
+      await writeFile(path.join(dir, 'wrong-fixes', 'N1-1.patch'), N1_SPECIAL_CASED + breaksSlug);
+      data.bugs.find((b) => b.id === 'N1')!.wrongFixes = [{ patch: 'wrong-fixes/N1-1.patch', note: 'special-cases the mean and, on the way, breaks slug()' }];
+    });
+    const report = await verify({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['N1'], quick: true, write: false });
+    assert.equal(report.bugs.N1!.wrongFixesCaught, '1/1', JSON.stringify(report.bugs.N1, null, 2));
+    const caught = bugCheck(report, 'wrong-fix', 'wrong-fixes/N1-1.patch');
+    assert.match(caught.detail ?? '', /^not caught in its 1 file\(s\); whole suite: caught: 2 regression\(s\): unit\/nested\/strings\.test\.js › slug › lowercases and joins words/);
+    assert.deepEqual(caught.failingFailToPass, undefined);
+  });
+
   test('static checks: a missing patch, a recorded sha256 that does not match, a protected file, the gold fix again', async () => {
     const m = await manifestCopy('static', async (data, dir) => {
       const gold = await readFile(path.join(dir, 'fixes', 'N1.patch'), 'utf8');

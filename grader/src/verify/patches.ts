@@ -53,12 +53,13 @@ async function aloneProblems(ctx: Ctx, shipped: string, bug: BugEntry): Promise<
       const file = variantFile(ctx.manifestDir, v);
       try {
         await applyPatchFile(shipped, file, `${KIND_LABEL[kind]} ${v.patch}`, { check: true });
-        if (kind === 'alternative' && (await samePatchedContent(shipped, gold, file))) {
-          problems.push(`alternative ${v.patch} produces the same code as the gold fix: an alternative must differ in form`);
-        }
       } catch (err) {
         problems.push(`${(err as Error).message.split('\n')[0]} (to the shipped target alone)`);
+        continue;
       }
+      // a gold fix that does not apply is reported above; then there is nothing to compare with
+      const same = kind === 'alternative' && (await samePatchedContent(shipped, gold, file).catch(() => false));
+      if (same) problems.push(`alternative ${v.patch} produces the same code as the gold fix: an alternative must differ in form`);
     }
   }
   return problems;

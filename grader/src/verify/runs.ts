@@ -6,7 +6,7 @@ import { testPathOf } from '../results.ts';
 import { freshDir, track } from './context.ts';
 import type { NoteFn } from './patches.ts';
 import { judgeVariant, runTree, suiteCheck } from './suite-check.ts';
-import type { Ctx, VerifyCheck } from './types.ts';
+import type { CheckBase, Ctx, VerifyCheck } from './types.ts';
 
 /** Builds the tree with exactly `bugs` present; a failure is returned as a message, not thrown. */
 async function build(ctx: Ctx, dir: string, bugs: 'all' | 'none' | string[]): Promise<string | undefined> {
@@ -60,6 +60,20 @@ export interface VariantTally {
   total: number;
 }
 
+/**
+ * One run of a variant's tree, judged. In quick mode a wrong fix that its bug's own files do not
+ * catch gets one whole-suite run before it is called accepted: a wrong fix caught by a test in
+ * another file is caught, and quick mode must not fail what the full mode proves.
+ */
+async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckBase, dir: string, files: string[] | undefined): Promise<VerifyCheck> {
+  const first = await runTree(ctx, base.label, dir, files);
+  const check = judgeVariant(base, kind, bug.failToPass, first.results, first.timedOut);
+  if (kind === 'alternative' || check.ok || first.timedOut || !files) return check;
+  const whole = await runTree(ctx, base.label, dir);
+  const again = judgeVariant(base, kind, bug.failToPass, whole.results, whole.timedOut);
+  return { ...again, detail: `not caught in its ${files.length} file(s); whole suite: ${again.detail ?? ''}` };
+}
+
 /** One alternative or wrong fix in place of the gold fix (every other gold fix applied), k runs. */
 async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: FixVariant, note: NoteFn): Promise<number> {
   const { patch } = variant;
@@ -79,11 +93,7 @@ async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: F
     const what = kind === 'alternative' ? 'every failToPass passes, nothing regresses' : 'a failToPass fails or something regresses';
     const label = `${bug.id} with ${KIND_LABEL[kind]} ${patch}: ${what}${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
     const base = { step: kind, label, bug: bug.id, run, patch } as const;
-    const check: VerifyCheck = await track(ctx, label, async () => {
-      if (broken) return { ...base, ok: false, detail: 'tree not built' };
-      const { results, timedOut } = await runTree(ctx, label, dir, files);
-      return judgeVariant(base, kind, bug.failToPass, results, timedOut);
-    });
+    const check: VerifyCheck = await track(ctx, label, async () => (broken ? { ...base, ok: false, detail: 'tree not built' } : judgeRun(ctx, bug, kind, base, dir, files)));
     if (check.ok) good += 1;
     else if (!broken) note(bug.id, `${KIND_LABEL[kind]} ${patch}, run ${run}/${ctx.repeat}: ${check.detail ?? 'failed'}`);
   }
