@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { main } from '../../grader/src/cli.ts';
 import { loadManifest, verify, type VerifyReport } from '../../grader/src/index.ts';
-import { copyManifestDir, FIXTURE_MANIFEST_DIR, FIXTURE_TARGET, tempDir } from './helpers.ts';
+import { copyManifestDir, FIXTURE_MANIFEST_DIR, FIXTURE_TARGET, REPO, tempDir } from './helpers.ts';
 
 // Bug validity v2 on the fixture: verify runs each alternative and wrong fix in place of the gold
 // fix and fails, naming the tests, when the tests reject a correct alternative or accept a wrong fix.
@@ -160,6 +162,20 @@ describe('verify: the requireValidity switch', () => {
     assert.equal(on.bugs.R1!.ok, true);
     assert.equal(on.bugs.N1!.ok, false);
     assert.match(on.bugs.N1!.problems.join('\n'), /records no alternative correct fix/);
+  });
+
+  test('the CLI: --require-validity turns it on for one run (exit 1, the problem in the JSON report)', async () => {
+    const m = await manifestCopy('switch-cli');
+    let out = '';
+    const sink = (append: (s: string) => void): Writable => new Writable({ write(chunk: Buffer, _enc, cb) { append(chunk.toString()); cb(); } });
+    const code = await main(
+      ['verify', '--bugs', 'X1', '--quick', '--dry-run', '--require-validity', '--quiet', '--target', FIXTURE_TARGET, '--manifest', m, '--skip-preflight', '--json'],
+      { stdout: sink((s) => { out += s; }), stderr: sink(() => {}) as unknown as NodeJS.WriteStream, cwd: REPO },
+    );
+    assert.equal(code, 1, out);
+    const report = JSON.parse(out) as VerifyReport;
+    assert.equal(report.requireValidity, true);
+    assert.match(report.bugs.X1!.problems.join('\n'), /records no alternative correct fix/);
   });
 
   test('the manifest flag turns it on, and a stale dependsOn then fails the bug', async () => {
