@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GraderError } from '../errors.ts';
-import type { BugEntry } from '../manifest.ts';
+import type { BugEntry, Manifest } from '../manifest.ts';
 import { materialize } from '../materialize.ts';
 import { runSuite } from '../run-suite.ts';
 import type { DiscoveredBug, DiscoverOptions } from './types.ts';
@@ -11,7 +11,7 @@ export interface DiscoverCtx {
   targetDir: string;
   manifestPath: string;
   fixesDir: string;
-  manifest: import('../manifest.ts').Manifest;
+  manifest: Manifest;
   nodeModules: string;
   inventory: string[];
   tmp: string;
