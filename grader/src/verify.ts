@@ -131,7 +131,7 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
       ok, graderVersion: GRADER_VERSION, date, mode: ctx.quick ? 'quick' : 'full', repeat: ctx.repeat, requireValidity,
       target: liveTargetDir, targetHash, manifest: ctx.manifestPath, inventorySize: ctx.inventory.length,
       problems: [...globalProblems, ...manifestProblems],
-      warnings: ctx.quick ? ['quick mode: each bug and variant ran only the files holding its failToPass tests; failures elsewhere, regressions included, were not looked for'] : [], fullyMasked, bugs, checks: ctx.checks,
+      warnings: ctx.quick ? ['quick mode: each bug and alternative ran only the files holding its failToPass tests, so failures in other files (regressions included) were not looked for; a wrong fix not caught there got one whole-suite run'] : [], fullyMasked, bugs, checks: ctx.checks,
       durationMs: Math.round(performance.now() - started),
     };
     if (opts.write !== false) {
