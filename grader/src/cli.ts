@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS, usage } from './cli-spec.ts';
+
+export { usage };
 import type { CommandOutcome } from './commands/shared.ts';
 import { parseCategory } from './commands/shared.ts';
 import { GraderError, toGraderError } from './errors.ts';
