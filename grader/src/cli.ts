@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS, usage } from './cli-spec.ts';
-
-export { usage };
 import type { CommandOutcome } from './commands/shared.ts';
 import { parseCategory } from './commands/shared.ts';
 import { GraderError, toGraderError } from './errors.ts';
 import { streamProgress } from './progress.ts';
 import { GRADER_VERSION } from './version.ts';
+
+export { usage };
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
