@@ -1,77 +1,12 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
+import { COMMANDS, usage } from './cli-spec.ts';
 import type { CommandOutcome } from './commands/shared.ts';
 import { parseCategory } from './commands/shared.ts';
 import { GraderError, toGraderError } from './errors.ts';
 import { streamProgress } from './progress.ts';
 import { GRADER_VERSION } from './version.ts';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-const COMMON: Options = {
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-};
-const TREE: Options = {
-  target: { type: 'string' },
-  manifest: { type: 'string' },
-};
-const SCORING: Options = {
-  baseline: { type: 'string' },
-  steps: { type: 'string' },
-  'max-steps': { type: 'string' },
-  mode: { type: 'string' },
-  'task-bugs': { type: 'string' },
-};
-
-const COMMANDS: Record<string, { options: Options; positionals: number; usage: string }> = {
-  run: {
-    options: { ...COMMON, ...TREE, category: { type: 'string' }, file: { type: 'string', multiple: true }, 'test-name-pattern': { type: 'string' }, out: { type: 'string' }, 'all-reported': { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
-    positionals: 1,
-    usage: 'run <dir> [--category c] [--file tests/…]… [--test-name-pattern re] [--out results.json] [--all-reported] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--json]',
-  },
-  score: {
-    options: { ...COMMON, ...SCORING, results: { type: 'string' }, manifest: { type: 'string' } },
-    positionals: 0,
-    usage: 'score --results file [--baseline file] [--steps n --max-steps m] [--mode reward|resolved] [--task-bugs ids] [--manifest file] [--json]',
-  },
-  grade: {
-    options: { ...COMMON, ...TREE, ...SCORING, out: { type: 'string' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
-    positionals: 1,
-    usage: 'grade <dir> [--baseline file] [--steps n --max-steps m] [--mode reward|resolved] [--task-bugs ids] [--out results.json] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--json]',
-  },
-  materialize: {
-    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, out: { type: 'string' }, fixes: { type: 'string' }, 'link-node-modules': { type: 'boolean' } },
-    positionals: 0,
-    usage: 'materialize --bugs <ids|all|none> --out <dir> [--link-node-modules] [--target dir] [--manifest file] [--fixes dir] [--json]',
-  },
-  verify: {
-    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, shipped: { type: 'boolean' }, repeat: { type: 'string' }, quick: { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
-    positionals: 0,
-    usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--quick] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
-  },
-  discover: {
-    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, write: { type: 'boolean' }, fixes: { type: 'string' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
-    positionals: 0,
-    usage: 'discover [--bugs ids] [--repeat k] [--write] [--quiet] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
-  },
-  inventory: {
-    options: { ...COMMON, ...TREE, refresh: { type: 'boolean' }, 'skip-preflight': { type: 'boolean' } },
-    positionals: 0,
-    usage: 'inventory [--refresh] [--skip-preflight] [--target dir] [--manifest file] [--json]',
-  },
-};
-
-export function usage(): string {
-  return [
-    `datanexus-grader ${GRADER_VERSION}: run, score and verify the DataNexus suite`,
-    '',
-    'usage:',
-    ...Object.values(COMMANDS).map((c) => `  datanexus-grader ${c.usage}`),
-    '',
-    'Defaults: --target <repo>/target, --manifest <repo>/bug-manifest/manifest.json, fixes next to the manifest.',
-    'Exit codes: 0 success, 1 failure (see the error code), 2 usage error. With --json, errors print { "error": { "code", "message" } }.',
-  ].join('\n');
-}
+export { usage };
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -111,31 +46,53 @@ function required(values: Record<string, unknown>, name: string, command: string
   return v;
 }
 
-async function dispatch(command: string, values: Record<string, unknown>, positionals: string[], io: CliIo): Promise<CommandOutcome<unknown>> {
-  const cwd = io.cwd;
+/** What every command handler gets: the parsed values and the options most commands share. */
+interface Parsed {
+  command: string;
+  values: Record<string, unknown>;
+  positionals: string[];
+  io: CliIo;
+  cwd: string;
+  manifest: string | undefined;
+  tree: { targetDir?: string; manifestPath?: string };
+  timeout: { timeoutMs?: number };
+  preflight: { preflight?: false };
+}
+
+function parsedOf(command: string, values: Record<string, unknown>, positionals: string[], io: CliIo): Parsed {
   const target = str(values, 'target');
   const manifest = str(values, 'manifest');
-  const tree = { ...(target ? { targetDir: target } : {}), ...(manifest ? { manifestPath: manifest } : {}) };
   const timeoutS = int('timeout', values.timeout, 1);
-  const timeout = timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {};
-  const preflight = values['skip-preflight'] ? { preflight: false } : {};
-  const scoring = () => {
-    const steps = int('steps', values.steps, 0);
-    const maxSteps = int('max-steps', values['max-steps'], 0);
-    if ((steps === undefined) !== (maxSteps === undefined)) throw new GraderError('GRADER_ERR_INVALID_OPTION', '--steps and --max-steps go together');
-    const m = mode(str(values, 'mode'));
-    const tb = taskBugs(str(values, 'task-bugs'));
-    const baseline = str(values, 'baseline');
-    return {
-      ...(steps !== undefined ? { steps } : {}),
-      ...(maxSteps !== undefined ? { maxSteps } : {}),
-      ...(m ? { mode: m } : {}),
-      ...(tb ? { taskBugs: tb } : {}),
-      ...(baseline ? { baseline } : {}),
-    };
+  return {
+    command, values, positionals, io, cwd: io.cwd, manifest,
+    tree: { ...(target ? { targetDir: target } : {}), ...(manifest ? { manifestPath: manifest } : {}) },
+    timeout: timeoutS !== undefined ? { timeoutMs: timeoutS * 1000 } : {},
+    preflight: values['skip-preflight'] ? { preflight: false } : {},
   };
-  // each command's module (and what it pulls in: ajv, execa, …) is loaded only when it runs
-  switch (command) {
+}
+
+function scoring(values: Record<string, unknown>) {
+  const steps = int('steps', values.steps, 0);
+  const maxSteps = int('max-steps', values['max-steps'], 0);
+  if ((steps === undefined) !== (maxSteps === undefined)) throw new GraderError('GRADER_ERR_INVALID_OPTION', '--steps and --max-steps go together');
+  const m = mode(str(values, 'mode'));
+  const tb = taskBugs(str(values, 'task-bugs'));
+  const baseline = str(values, 'baseline');
+  return {
+    ...(steps !== undefined ? { steps } : {}),
+    ...(maxSteps !== undefined ? { maxSteps } : {}),
+    ...(m ? { mode: m } : {}),
+    ...(tb ? { taskBugs: tb } : {}),
+    ...(baseline ? { baseline } : {}),
+  };
+}
+
+// each command's module (and what it pulls in: ajv, execa, …) is loaded only when it runs
+
+/** run, score, grade: the commands about one tree's results. */
+async function dispatchResults(p: Parsed): Promise<CommandOutcome<unknown> | undefined> {
+  const { cwd, values, positionals, tree, timeout, preflight, manifest } = p;
+  switch (p.command) {
     case 'run': {
       const { runCommand } = await import('./commands/run.ts');
       const category = parseCategory(str(values, 'category'));
@@ -150,13 +107,52 @@ async function dispatch(command: string, values: Record<string, unknown>, positi
     }
     case 'score': {
       const { scoreCommand } = await import('./commands/score.ts');
-      return scoreCommand({ cwd, results: required(values, 'results', 'score'), ...(manifest ? { manifestPath: manifest } : {}), ...scoring() });
+      return scoreCommand({ cwd, results: required(values, 'results', 'score'), ...(manifest ? { manifestPath: manifest } : {}), ...scoring(values) });
     }
     case 'grade': {
       const { gradeCommand } = await import('./commands/grade.ts');
       const out = str(values, 'out');
-      return gradeCommand({ cwd, dir: positionals[0]!, ...tree, ...timeout, ...preflight, ...scoring(), ...(out ? { out } : {}) });
+      return gradeCommand({ cwd, dir: positionals[0]!, ...tree, ...timeout, ...preflight, ...scoring(values), ...(out ? { out } : {}) });
     }
+    default:
+      return undefined;
+  }
+}
+
+/** verify and discover: the long runs over the manifest's bugs. */
+async function dispatchProofs(p: Parsed): Promise<CommandOutcome<unknown> | undefined> {
+  const { cwd, values, tree, timeout, preflight } = p;
+  const fixes = str(values, 'fixes');
+  const bugs = str(values, 'bugs');
+  const common = {
+    cwd, ...tree, ...timeout, ...preflight,
+    ...(bugs !== undefined ? { bugs } : {}),
+    ...(fixes ? { fixesDir: fixes } : {}),
+    ...(values.quiet ? {} : { progress: streamProgress(p.io.stderr) }),
+  };
+  if (p.command === 'verify') {
+    const { verifyCommand } = await import('./commands/verify.ts');
+    const report = str(values, 'report');
+    const repeat = int('repeat', values.repeat, 1);
+    return verifyCommand({
+      ...common, ...(values.shipped ? { shipped: true } : {}),
+      ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}),
+      ...(values['require-validity'] ? { requireValidity: true } : {}),
+      ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}),
+    });
+  }
+  if (p.command === 'discover') {
+    const { discoverCommand } = await import('./commands/discover.ts');
+    const repeat = int('repeat', values.repeat, 1);
+    return discoverCommand({ ...common, ...(repeat !== undefined ? { repeat } : {}), ...(values.write ? { write: true } : {}) });
+  }
+  return undefined;
+}
+
+/** materialize, masking, inventory: the manifest's trees and records. */
+async function dispatchManifest(p: Parsed): Promise<CommandOutcome<unknown> | undefined> {
+  const { cwd, values, tree, preflight, manifest } = p;
+  switch (p.command) {
     case 'materialize': {
       const { materializeCommand } = await import('./commands/materialize.ts');
       const fixes = str(values, 'fixes');
@@ -165,39 +161,24 @@ async function dispatch(command: string, values: Record<string, unknown>, positi
         ...(fixes ? { fixesDir: fixes } : {}), ...(values['link-node-modules'] ? { linkNodeModules: true } : {}),
       });
     }
-    case 'verify': {
-      const { verifyCommand } = await import('./commands/verify.ts');
-      const fixes = str(values, 'fixes');
-      const report = str(values, 'report');
-      const bugs = str(values, 'bugs');
-      const repeat = int('repeat', values.repeat, 1);
-      return verifyCommand({
-        cwd, ...tree, ...timeout, ...preflight,
-        ...(bugs !== undefined ? { bugs } : {}), ...(values.shipped ? { shipped: true } : {}),
-        ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}),
-        ...(fixes ? { fixesDir: fixes } : {}), ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}),
-        ...(values.quiet ? {} : { progress: streamProgress(io.stderr) }),
-      });
-    }
-    case 'discover': {
-      const { discoverCommand } = await import('./commands/discover.ts');
-      const fixes = str(values, 'fixes');
-      const bugs = str(values, 'bugs');
-      const repeat = int('repeat', values.repeat, 1);
-      return discoverCommand({
-        cwd, ...tree, ...timeout, ...preflight,
-        ...(bugs !== undefined ? { bugs } : {}), ...(repeat !== undefined ? { repeat } : {}), ...(values.write ? { write: true } : {}),
-        ...(fixes ? { fixesDir: fixes } : {}),
-        ...(values.quiet ? {} : { progress: streamProgress(io.stderr) }),
-      });
+    case 'masking': {
+      const { maskingCommand } = await import('./commands/masking.ts');
+      return maskingCommand({ cwd, ...(manifest ? { manifestPath: manifest } : {}), ...(values.write ? { write: true } : {}) });
     }
     case 'inventory': {
       const { inventoryCommand } = await import('./commands/inventory.ts');
       return inventoryCommand({ cwd, ...tree, ...preflight, ...(values.refresh ? { refresh: true } : {}) });
     }
     default:
-      throw usageError(`unknown command "${command}"\n${usage()}`);
+      return undefined;
   }
+}
+
+async function dispatch(command: string, values: Record<string, unknown>, positionals: string[], io: CliIo): Promise<CommandOutcome<unknown>> {
+  const p = parsedOf(command, values, positionals, io);
+  const outcome = (await dispatchResults(p)) ?? (await dispatchProofs(p)) ?? (await dispatchManifest(p));
+  if (!outcome) throw usageError(`unknown command "${command}"\n${usage()}`);
+  return outcome;
 }
 
 /** Parses argv, runs one command, prints its result; returns the exit code (0 ok, 1 failure, 2 usage). */

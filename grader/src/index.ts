@@ -9,13 +9,17 @@ export { normalizeJestJson } from './normalize.ts';
 export { validateResults, summarize, categoryCounts, testFileOf, testPathOf, ID_SEPARATOR } from './results.ts';
 export {
   loadManifest, validateManifest, activeBugs, selectBugs, CLASS_BY_PREFIX,
-  type Manifest, type BugEntry, type BugClass, type BugValidation,
+  variantsOf, type Manifest, type BugEntry, type BugClass, type BugValidation, type FixVariant, type VariantKind,
 } from './manifest.ts';
+export { writeValidations, writeFailToPass, writeDependsOn } from './manifest-write.ts';
+export { measureMasking, maskingFromManifest, dependsOnDrift, type BugMasking, type MaskingInput, type DependsOnDrift } from './masking.ts';
+export { variantStaticProblems, samePatchedContent, PROTECTED } from './fix-variants.ts';
 export { score, gradeRun, infraErrorGrade, type Grade, type ScoreOptions } from './score.ts';
-export { materialize, applyFix, patchedFiles, type MaterializeOptions, type MaterializeResult } from './materialize.ts';
+export { materialize, applyFix, applyPatchFile, patchedFiles, type MaterializeOptions, type MaterializeResult } from './materialize.ts';
 export { hashTree, type HashTreeOptions } from './hash.ts';
 export { testInventory, inventoryDetails, inventoryPath, INVENTORY_SOURCES, type InventoryOptions, type InventoryDetails } from './inventory.ts';
-export { verify, renderReport, type VerifyOptions, type VerifyReport, type VerifyCheck, type BugVerdict } from './verify.ts';
+export { verify, renderReport, judgeVariant, type VerifyOptions, type VerifyReport, type VerifyCheck, type BugVerdict } from './verify.ts';
+export { discover, type DiscoverOptions, type DiscoverReport, type DiscoveredBug } from './discover/index.ts';
 export { probeServers, defaultServers, type ServerProbe } from './infra.ts';
 export { streamProgress, type ProgressEvent, type ProgressFn } from './progress.ts';
 export { GraderError, ERRORS, isGraderError, type ErrorCode } from './errors.ts';

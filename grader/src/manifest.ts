@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Category } from './categories.ts';
 import { GraderError } from './errors.ts';
@@ -22,7 +21,20 @@ export interface BugValidation {
   date: string;
   graderVersion?: string;
   mode?: 'full' | 'quick';
+  /** "n/n": runs in which an alternative passed, over alternatives × runs. */
+  alternatives?: string;
+  /** "n/n": runs in which a wrong fix was caught, over wrong fixes × runs. */
+  wrongFixesCaught?: string;
 }
+
+/** An alternative correct fix or a wrong fix: a patch in the gold fix's form, relative to the manifest. */
+export interface FixVariant {
+  patch: string;
+  note: string;
+  sha256?: string;
+}
+
+export type VariantKind = 'alternative' | 'wrong-fix';
 
 export interface BugEntry {
   id: string;
@@ -32,6 +44,8 @@ export interface BugEntry {
   files: string[];
   fix: string;
   fixSha256: string;
+  alternatives?: FixVariant[];
+  wrongFixes?: FixVariant[];
   failToPass: string[];
   dependsOn: string[];
   scenario: number | null;
@@ -46,6 +60,8 @@ export interface BugEntry {
 
 export interface Manifest {
   version: number;
+  /** Bug validity v2 enforced: missing alternatives / wrong fixes and stale dependsOn fail verify. */
+  requireValidity?: boolean;
   bugs: BugEntry[];
 }
 
@@ -107,43 +123,44 @@ export function validateManifest(data: unknown): Manifest {
     const expectedClass = CLASS_BY_PREFIX[bug.id.charAt(0)];
     if (bug.class !== expectedClass) problems.push(`bugs[${i}] (${bug.id}).class: id letter ${bug.id.charAt(0)} means "${expectedClass}", got "${bug.class}"`);
   }
+  // dependsOn is measured masking, which is often mutual: cycles are allowed (see docs/bug-validity.md)
   for (const [i, bug] of manifest.bugs.entries()) {
     for (const dep of bug.dependsOn) {
       if (dep === bug.id) problems.push(`bugs[${i}] (${bug.id}).dependsOn: a bug cannot depend on itself`);
       else if (!ids.has(dep)) problems.push(`bugs[${i}] (${bug.id}).dependsOn: unknown bug id "${dep}"`);
     }
+    problems.push(...variantPathProblems(bug, i));
   }
-  const cycle = findCycle(manifest.bugs);
-  if (cycle) problems.push(`dependsOn has a cycle: ${cycle.join(' → ')}`);
   if (problems.length > 0) {
     throw new GraderError('GRADER_ERR_MANIFEST_INVALID', `manifest is invalid:\n  - ${problems.join('\n  - ')}`, { details: problems });
   }
   return manifest;
 }
 
-function findCycle(bugs: BugEntry[]): string[] | undefined {
-  const deps = new Map(bugs.map((b) => [b.id, b.dependsOn]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    if (state.get(id) === 'done') return undefined;
-    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
-    state.set(id, 'visiting');
-    stack.push(id);
-    for (const d of deps.get(id) ?? []) {
-      if (d === id || !deps.has(d)) continue;
-      const c = visit(d);
-      if (c) return c;
+const VARIANT_DIRS: Readonly<Record<VariantKind, { field: 'alternatives' | 'wrongFixes'; dir: string }>> = {
+  alternative: { field: 'alternatives', dir: 'alternatives' },
+  'wrong-fix': { field: 'wrongFixes', dir: 'wrong-fixes' },
+};
+
+/** The bug's alternatives or wrong fixes (none when the field is absent). */
+export function variantsOf(bug: BugEntry, kind: VariantKind): FixVariant[] {
+  return bug[VARIANT_DIRS[kind].field] ?? [];
+}
+
+/** Each variant lives at <dir>/<id>-<n>.patch, named after its own bug, and no path is listed twice. */
+function variantPathProblems(bug: BugEntry, i: number): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const kind of ['alternative', 'wrong-fix'] as const) {
+    const { field, dir } = VARIANT_DIRS[kind];
+    for (const [j, v] of variantsOf(bug, kind).entries()) {
+      const at = `bugs[${i}] (${bug.id}).${field}[${j}].patch`;
+      if (!v.patch.startsWith(`${dir}/${bug.id}-`)) problems.push(`${at}: expected "${dir}/${bug.id}-<n>.patch", got "${v.patch}"`);
+      if (seen.has(v.patch)) problems.push(`${at}: "${v.patch}" is listed twice`);
+      seen.add(v.patch);
     }
-    stack.pop();
-    state.set(id, 'done');
-    return undefined;
-  };
-  for (const b of bugs) {
-    const c = visit(b.id);
-    if (c) return c;
   }
-  return undefined;
+  return problems;
 }
 
 export async function readJsonFile(file: string, what: string, invalidCode: 'GRADER_ERR_MANIFEST_INVALID' | 'GRADER_ERR_RESULTS_INVALID'): Promise<unknown> {
@@ -185,22 +202,4 @@ export function selectBugs(manifest: Manifest, ids: readonly string[]): BugEntry
   }
   const wanted = new Set(ids);
   return manifest.bugs.filter((b) => wanted.has(b.id));
-}
-
-/**
- * Writes validation records back into the manifest file. The file is re-read at write time and only
- * the named entries change, so bugs other people added while a long verify ran are kept.
- */
-export async function writeValidations(manifestPath: string, updates: ReadonlyMap<string, BugValidation | null>): Promise<void> {
-  const data = (await readJsonFile(manifestPath, 'bug manifest', 'GRADER_ERR_MANIFEST_INVALID')) as { bugs?: Array<Record<string, unknown>> };
-  for (const bug of data.bugs ?? []) {
-    const id = bug.id as string;
-    if (!updates.has(id)) continue;
-    const v = updates.get(id);
-    if (v === null || v === undefined) delete bug.validation;
-    else bug.validation = { ...v };
-  }
-  const tmp = path.join(path.dirname(manifestPath), `.${path.basename(manifestPath)}.${process.pid}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`);
-  await rename(tmp, manifestPath);
 }

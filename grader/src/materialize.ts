@@ -57,15 +57,24 @@ function gitEnv(dir: string): Record<string, string> {
   return env;
 }
 
+/**
+ * Applies a patch file to a tree (paths relative to the tree, `a/…` `b/…`); `check` only tests
+ * that it would apply. `what` names the patch in the error ("fix patch of L4").
+ */
+export async function applyPatchFile(dir: string, file: string, what: string, opts: { bug?: string; check?: boolean } = {}): Promise<void> {
+  const abs = path.resolve(file);
+  const args = ['apply', ...(opts.check ? ['--check'] : []), '--whitespace=nowarn', '-p1', abs];
+  const r = await execa('git', args, { cwd: dir, env: gitEnv(dir), extendEnv: false, reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) {
+    const why = `${r.stderr}`.trim() || r.shortMessage;
+    throw new GraderError('GRADER_ERR_PATCH_FAILED', `${what} does not apply: ${why}`, { details: { ...(opts.bug ? { bug: opts.bug } : {}), file: abs, stderr: r.stderr } });
+  }
+}
+
 /** Applies one bug's fix patch to a tree (paths relative to the tree, `a/…` `b/…`). */
 export async function applyFix(dir: string, bug: BugEntry, fixesDir: string): Promise<void> {
   await readFix(bug, fixesDir);
-  const file = path.resolve(fixPath(bug, fixesDir));
-  const r = await execa('git', ['apply', '--whitespace=nowarn', '-p1', file], { cwd: dir, env: gitEnv(dir), extendEnv: false, reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) {
-    const why = `${r.stderr}`.trim() || r.shortMessage;
-    throw new GraderError('GRADER_ERR_PATCH_FAILED', `fix patch of ${bug.id} does not apply: ${why}`, { details: { bug: bug.id, file, stderr: r.stderr } });
-  }
+  await applyPatchFile(dir, fixPath(bug, fixesDir), `fix patch of ${bug.id}`, { bug: bug.id });
 }
 
 /** Files a patch touches (from its +++/--- headers), relative to the tree. */

@@ -105,6 +105,22 @@ describe('discover', () => {
     assert.equal(await readFile(m, 'utf8'), before);
   });
 
+  test('--write also records the masking measured from the runs, for every active bug', async () => {
+    const m = await wrongManifest('masking');
+    const shared = expected.get('N1')![0]!;
+    // with only N1 present its own test fails; with only X1 present, X1's tests and N1's test fail
+    const { runner } = await fakeJest((call) => (call === 1 ? [shared] : [...expected.get('X1')!, shared]));
+    const report = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['N1', 'X1'], runner, write: true });
+    assert.equal(report.ok, true, JSON.stringify(report.bugs.map((b) => b.problems)));
+    const byId = new Map(report.masking.map((x) => [x.id, x]));
+    assert.deepEqual(byId.get('N1')?.dependsOn, ['X1']);
+    assert.deepEqual(byId.get('X1')?.dependsOn, ['N1']);
+    assert.deepEqual(byId.get('N1')?.maskedBy, { X1: 1 });
+    assert.deepEqual(report.fullyMasked, ['N1']);
+    const after = await loadManifest(m);
+    assert.deepEqual(after.bugs.map((b) => [b.id, b.dependsOn]), [['N1', ['X1']], ['R1', []], ['X1', ['N1']]]);
+  });
+
   test('the CLI command: progress on stderr, the report on stdout; a bad --repeat is a usage error', async () => {
     const m = await wrongManifest('cli');
     let stdout = '';

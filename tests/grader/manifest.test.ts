@@ -65,7 +65,7 @@ describe('manifest schema', () => {
     rejects(m, /bugs\[3\] \(N1\): duplicate id, already used by bugs\[0\]/);
   });
 
-  test('rejects dependsOn naming an unknown bug, the bug itself, or a cycle', async () => {
+  test('rejects dependsOn naming an unknown bug or the bug itself; mutual masking (a cycle) is allowed', async () => {
     const m = await fixture();
     m.bugs[0]!.dependsOn = ['L9'];
     rejects(m, /dependsOn: unknown bug id "L9"/);
@@ -73,7 +73,31 @@ describe('manifest schema', () => {
     rejects(m, /cannot depend on itself/);
     m.bugs[0]!.dependsOn = ['R1'];
     m.bugs[1]!.dependsOn = ['N1'];
-    rejects(m, /dependsOn has a cycle: N1 → R1 → N1/);
+    assert.deepEqual(validateManifest(m).bugs.map((b) => b.dependsOn), [['R1'], ['N1'], []]);
+  });
+
+  test('alternatives and wrong fixes: known fields only, note and patch required, paths named after their bug, listed once', async () => {
+    const valid = await fixture();
+    assert.equal(validateManifest(valid).bugs[1]?.alternatives?.length, 1, 'the fixture records R1\'s alternative');
+    const cases: Array<[(b: Record<string, unknown>) => void, RegExp]> = [
+      [(b) => { b.alternatives = [{ patch: 'alternatives/R1-2.patch', note: 'a while loop instead', author: 'x' }]; }, /alternatives\[0\]: unknown key "author"/],
+      [(b) => { b.alternatives = [{ patch: 'alternatives/R1-2.patch' }]; }, /alternatives\[0\]: missing required field "note"/],
+      [(b) => { b.wrongFixes = [{ note: 'swallows every error' }]; }, /wrongFixes\[0\]: missing required field "patch"/],
+      [(b) => { b.wrongFixes = [{ patch: 'wrong-fixes/R1-1.diff', note: 'swallows every error' }]; }, /wrongFixes\[0\]\.patch: must match pattern/],
+      [(b) => { b.wrongFixes = [{ patch: 'wrong-fixes/R1-1.patch', note: 'swallows every error', sha256: 'abc' }]; }, /wrongFixes\[0\]\.sha256: must match pattern/],
+      [(b) => { b.alternatives = [{ patch: 'alternatives/N1-1.patch', note: 'another bug\'s patch' }]; }, /alternatives\[0\]\.patch: expected "alternatives\/R1-<n>\.patch", got "alternatives\/N1-1\.patch"/],
+      [(b) => { b.wrongFixes = [{ patch: 'alternatives/R1-1.patch', note: 'a wrong fix filed as an alternative' }]; }, /wrongFixes\[0\]\.patch: expected "wrong-fixes\/R1-<n>\.patch"/],
+      [(b) => { (b.alternatives as unknown[]).push({ patch: 'alternatives/R1-1.patch', note: 'the same file twice' }); }, /alternatives\[1\]\.patch: "alternatives\/R1-1\.patch" is listed twice/],
+      [(b) => { b.validation = { runs: 1, stability: '1/1', date: '2030-01-01T00:00:00Z', alternatives: 'all' }; }, /validation\.alternatives: must match pattern/],
+    ];
+    for (const [mutate, pattern] of cases) {
+      const m = await fixture();
+      mutate(m.bugs[1]!);
+      rejects(m, pattern);
+    }
+    const flag = await fixture();
+    (flag as Record<string, unknown>).requireValidity = 'yes';
+    rejects(flag, /requireValidity: must be boolean/);
   });
 
   test('rejects a fix path other than fixes/<id>.patch and a class that does not match the id', async () => {

@@ -200,15 +200,19 @@ describe('verify', () => {
     assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => !c.ok), null, 2));
     assert.equal(report.mode, 'full');
     assert.deepEqual(Object.keys(report.bugs), ['N1', 'R1', 'X1']);
-    assert.deepEqual(report.checks.map((c) => c.step), ['inventory', 'static', 'apply', 'all-fixed', 'bug', 'bug', 'bug', 'shipped']);
+    assert.deepEqual(report.checks.map((c) => c.step), ['inventory', 'static', 'apply', 'all-fixed', 'bug', 'bug', 'alternative', 'wrong-fix', 'bug', 'shipped']);
     const m = await loadManifest(manifestPath);
-    for (const b of m.bugs) assert.deepEqual(b.validation, { runs: 1, stability: '1/1', date: '2030-01-02T03:04:05.000Z', graderVersion: '0.1.0', mode: 'full' });
+    const plain = { runs: 1, stability: '1/1', date: '2030-01-02T03:04:05.000Z', graderVersion: '0.1.0', mode: 'full' };
+    for (const b of m.bugs) assert.deepEqual(b.validation, b.id === 'R1' ? { ...plain, alternatives: '1/1', wrongFixesCaught: '1/1' } : plain);
+    assert.equal(report.bugs.R1?.alternatives, '1/1');
+    assert.equal(report.bugs.R1?.wrongFixesCaught, '1/1');
+    assert.match(report.checks.find((c) => c.step === 'wrong-fix')?.detail ?? '', /caught: 1 failToPass test\(s\) failed: chaos\/retry\.test\.js › retry under faults › gives up after the allowed attempts/);
     const written = JSON.parse(await readFile(path.join(path.dirname(manifestPath), 'verify-report.json'), 'utf8')) as { ok: boolean };
     assert.equal(written.ok, true);
     assert.match(await readFile(path.join(path.dirname(manifestPath), 'verify-report.md'), 'utf8'), /PASSED/);
     const ends = events.filter((e) => e.phase === 'end');
-    assert.equal(ends.length, 8);
-    assert.ok(ends.every((e) => e.total === 8 && e.ok === true));
+    assert.equal(ends.length, 10);
+    assert.ok(ends.every((e) => e.total === 10 && e.ok === true));
   });
 
   test('fails, and removes the validation, when a failToPass list is wrong', async () => {

@@ -10,6 +10,8 @@ export interface VerifyCommandOptions extends CommonOptions {
   shipped?: boolean;
   repeat?: number;
   quick?: boolean;
+  /** Enforce bug validity v2 whatever the manifest's requireValidity says. */
+  requireValidity?: boolean;
   targetDir?: string;
   manifestPath?: string;
   fixesDir?: string;
@@ -34,6 +36,7 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<Command
     ...(opts.shipped ? { shipped: true } : {}),
     ...(opts.repeat !== undefined ? { repeat: opts.repeat } : {}),
     ...(opts.quick ? { quick: true } : {}),
+    ...(opts.requireValidity ? { requireValidity: true } : {}),
     ...(targetDir ? { targetDir } : {}),
     ...(manifestPath ? { manifestPath } : {}),
     ...(fixesDir ? { fixesDir } : {}),

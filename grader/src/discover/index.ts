@@ -1,0 +1,117 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { GraderError } from '../errors.ts';
+import { defaultNodeModules, inventoryDetails } from '../inventory.ts';
+import { activeBugs, loadManifest, selectBugs, type Manifest } from '../manifest.ts';
+import { writeDependsOn, writeFailToPass } from '../manifest-write.ts';
+import { measureMasking } from '../masking.ts';
+import { snapshotTarget } from '../materialize.ts';
+import { DEFAULT_MANIFEST_PATH, DEFAULT_TARGET_DIR, defaultFixesDir } from '../paths.ts';
+import { discoverOne, type DiscoverCtx } from './runs.ts';
+import type { DiscoveredBug, DiscoverOptions, DiscoverReport, MaskingSummary } from './types.ts';
+
+export type { DiscoveredBug, DiscoverOptions, DiscoverReport, MaskingSummary } from './types.ts';
+
+// `discover`: finds each bug's failToPass empirically, the way verify checks it. For every bug the
+// tree with only that bug present (the shipped target plus every other fix) runs the whole suite,
+// k times; the tests that do not pass in it are its failToPass. The lists of all k runs must agree
+// (a test that fails in some runs only is flaky, and verify would reject it), and a bug must fail
+// at least one test. The same lists give the measured masking (masking.ts): dependsOn of every
+// active bug, from this run's lists for the bugs it ran and the recorded lists for the others.
+// With --write, agreed lists replace the entries' failToPass and every active bug's dependsOn is
+// replaced by the measured one.
+
+function progressTracker(opts: DiscoverOptions, total: number): DiscoverCtx['track'] {
+  let step = 0;
+  return async (label, fn) => {
+    step += 1;
+    const t0 = performance.now();
+    opts.progress?.({ index: step, total, label, phase: 'start' });
+    const r = await fn();
+    opts.progress?.({ index: step, total, label, phase: 'end', ok: r.ok, ...(r.detail ? { detail: r.detail } : {}), elapsedMs: performance.now() - t0 });
+    return r.value;
+  };
+}
+
+/** Masking of every active bug, with this run's usable lists in place of the recorded ones. */
+function maskingWith(manifest: Manifest, found: DiscoveredBug[]): MaskingSummary[] {
+  const fresh = new Map(found.filter((b) => b.ok).map((b) => [b.id, b.failToPass]));
+  const active = activeBugs(manifest);
+  const measured = measureMasking(active.map((b) => ({ id: b.id, failToPass: fresh.get(b.id) ?? b.failToPass })));
+  return active.map((b) => {
+    const m = measured.get(b.id)!;
+    return { id: b.id, dependsOn: m.dependsOn, recorded: [...b.dependsOn], maskedBy: m.maskedBy, fullyMasked: m.fullyMasked };
+  });
+}
+
+/** Writes the usable lists and the masking they imply; nothing when no list is usable. Returns whether it wrote. */
+async function writeFindings(manifestPath: string, found: DiscoveredBug[], masking: MaskingSummary[]): Promise<boolean> {
+  const usable = new Map(found.filter((b) => b.ok).map((b) => [b.id, b.failToPass]));
+  if (usable.size === 0) return false;
+  await writeFailToPass(manifestPath, usable);
+  for (const b of found) if (usable.has(b.id)) b.written = true;
+  await writeDependsOn(manifestPath, new Map(masking.map((m) => [m.id, m.dependsOn])));
+  return true;
+}
+
+/**
+ * Runs the suite once (or k times) per bug with only that bug present and reports the tests that
+ * do not pass, and the masking they imply. With `write`, the usable lists and every active bug's
+ * measured dependsOn go into the manifest (re-read at write time; a changed list drops the entry's
+ * stale `validation`).
+ */
+export async function discover(opts: DiscoverOptions = {}): Promise<DiscoverReport> {
+  const started = performance.now();
+  const repeat = opts.repeat ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 1) throw new GraderError('GRADER_ERR_INVALID_OPTION', `repeat must be an integer ≥ 1, got ${String(opts.repeat)}`);
+  const liveTargetDir = path.resolve(opts.targetDir ?? DEFAULT_TARGET_DIR);
+  const manifestPath = path.resolve(opts.manifestPath ?? DEFAULT_MANIFEST_PATH);
+  const fixesDir = path.resolve(opts.fixesDir ?? defaultFixesDir(manifestPath));
+  const manifest = await loadManifest(manifestPath);
+  const selected = opts.bugs ? selectBugs(manifest, opts.bugs) : activeBugs(manifest);
+  const track = progressTracker(opts, 1 + selected.length * repeat);
+
+  if (opts.preflight) {
+    const down = await opts.preflight();
+    if (down) throw new GraderError('GRADER_ERR_INFRA', down.message, { details: down });
+  }
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'datanexus-discover-'));
+  try {
+    // one snapshot for every run, as in verify: target/ may change while this runs
+    const targetDir = path.join(tmp, 'target-snapshot');
+    await snapshotTarget(liveTargetDir, targetDir);
+    const nodeModules = opts.nodeModulesDir ?? defaultNodeModules(liveTargetDir);
+    const inventory = await track('inventory of the pristine suite', async () => {
+      const inv = await inventoryDetails({
+        targetDir, manifestPath, fixesDir, manifest, nodeModulesDir: nodeModules,
+        ...(opts.runner ? { runner: opts.runner } : {}),
+        ...(opts.env ? { env: opts.env } : {}),
+        ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      });
+      return { value: inv.tests, ok: inv.tests.length > 0, detail: `${inv.tests.length} tests${inv.cached ? ' (cached)' : ''}` };
+    });
+    if (inventory.length === 0) throw new GraderError('GRADER_ERR_INVENTORY', 'the pristine suite has no tests');
+
+    const ctx: DiscoverCtx = { opts, targetDir, manifestPath, fixesDir, manifest, nodeModules, inventory, tmp, repeat, track };
+    const found: DiscoveredBug[] = [];
+    for (const [i, bug] of selected.entries()) found.push(await discoverOne(ctx, bug, i + 1));
+    const masking = maskingWith(manifest, found);
+    const written = opts.write === true && (await writeFindings(manifestPath, found, masking));
+    return {
+      ok: found.every((b) => b.ok),
+      manifest: manifestPath,
+      inventorySize: inventory.length,
+      repeat,
+      written,
+      bugs: found,
+      masking,
+      fullyMasked: masking.filter((m) => m.fullyMasked).map((m) => m.id),
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

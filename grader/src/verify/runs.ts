@@ -1,0 +1,129 @@
+import { rm } from 'node:fs/promises';
+import { KIND_LABEL, variantFile } from '../fix-variants.ts';
+import { activeBugs, variantsOf, type BugEntry, type FixVariant, type VariantKind } from '../manifest.ts';
+import { applyPatchFile, materialize } from '../materialize.ts';
+import { testPathOf } from '../results.ts';
+import { freshDir, track } from './context.ts';
+import type { NoteFn } from './patches.ts';
+import { judgeVariant, runTree, suiteCheck } from './suite-check.ts';
+import type { CheckBase, Ctx, VerifyCheck } from './types.ts';
+
+/** Builds the tree with exactly `bugs` present; a failure is returned as a message, not thrown. */
+async function build(ctx: Ctx, dir: string, bugs: 'all' | 'none' | string[]): Promise<string | undefined> {
+  try {
+    await materialize({ bugs, out: dir, targetDir: ctx.targetDir, manifestPath: ctx.manifestPath, fixesDir: ctx.fixesDir, manifest: ctx.manifest, linkNodeModules: ctx.nodeModules });
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** The test files a bug's checks run in quick mode (undefined: the whole suite). */
+function filesFor(ctx: Ctx, bug: BugEntry): string[] | undefined {
+  return ctx.quick ? [...new Set(bug.failToPass.map(testPathOf))].sort() : undefined;
+}
+
+/** (2) every bug fixed: the whole suite passes, k times. Failures are global problems. */
+export async function allFixedRuns(ctx: Ctx, globalProblems: string[]): Promise<void> {
+  const dir = freshDir(ctx, 'all-fixed');
+  const broken = await build(ctx, dir, 'none');
+  if (broken) globalProblems.push(`cannot build the all-fixed tree: ${broken}`);
+  for (let run = 1; run <= ctx.repeat; run += 1) {
+    const label = `all fixed: whole suite passes (run ${run}/${ctx.repeat})`;
+    const check = await track(ctx, label, async () =>
+      broken ? { step: 'all-fixed' as const, label, run, ok: false, detail: 'the all-fixed tree could not be built' } : suiteCheck(ctx, { step: 'all-fixed', label, run }, dir, new Set()));
+    if (!check.ok && !broken) globalProblems.push(`${label}: ${check.detail ?? 'failed'}`);
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** (3) only this bug present: exactly its failToPass fail, k times. Returns the runs that did. */
+export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn): Promise<number> {
+  const dir = freshDir(ctx, `only-${bug.id}`);
+  const broken = await build(ctx, dir, [bug.id]);
+  if (broken) note(bug.id, `cannot build the tree with only ${bug.id}: ${broken}`);
+  const files = filesFor(ctx, bug);
+  let good = 0;
+  for (let run = 1; run <= ctx.repeat; run += 1) {
+    const label = `only ${bug.id} present: exactly its ${bug.failToPass.length} failToPass test(s) fail${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
+    const check = await track(ctx, label, async () =>
+      broken ? { step: 'bug' as const, label, bug: bug.id, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'bug', label, bug: bug.id, run }, dir, new Set(bug.failToPass), files));
+    if (check.ok) good += 1;
+    else if (!broken) note(bug.id, `run ${run}/${ctx.repeat}: ${check.detail ?? 'failed'}`);
+  }
+  await rm(dir, { recursive: true, force: true });
+  return good;
+}
+
+export interface VariantTally {
+  good: number;
+  total: number;
+}
+
+/**
+ * One run of a variant's tree, judged. In quick mode a wrong fix that its bug's own files do not
+ * catch gets one whole-suite run before it is called accepted: a wrong fix caught by a test in
+ * another file is caught, and quick mode must not fail what the full mode proves.
+ */
+async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckBase, dir: string, files: string[] | undefined): Promise<VerifyCheck> {
+  const first = await runTree(ctx, base.label, dir, files);
+  const check = judgeVariant(base, kind, bug.failToPass, first.results, first.timedOut);
+  if (kind === 'alternative' || check.ok || first.timedOut || !files) return check;
+  const whole = await runTree(ctx, base.label, dir);
+  const again = judgeVariant(base, kind, bug.failToPass, whole.results, whole.timedOut);
+  return { ...again, detail: `not caught in its ${files.length} file(s); whole suite: ${again.detail ?? ''}` };
+}
+
+/** One alternative or wrong fix in place of the gold fix (every other gold fix applied), k runs. */
+async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: FixVariant, note: NoteFn): Promise<number> {
+  const { patch } = variant;
+  const dir = freshDir(ctx, `${kind}-${bug.id}`);
+  let broken = await build(ctx, dir, [bug.id]);
+  if (!broken) {
+    try {
+      await applyPatchFile(dir, variantFile(ctx.manifestDir, variant), `${KIND_LABEL[kind]} ${patch}`, { bug: bug.id });
+    } catch (err) {
+      broken = `${(err as Error).message.split('\n')[0]} on the tree with every other fix`;
+    }
+  }
+  if (broken) note(bug.id, broken);
+  const files = filesFor(ctx, bug);
+  let good = 0;
+  for (let run = 1; run <= ctx.repeat; run += 1) {
+    const what = kind === 'alternative' ? 'every failToPass passes, nothing regresses' : 'a failToPass fails or something regresses';
+    const label = `${bug.id} with ${KIND_LABEL[kind]} ${patch}: ${what}${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
+    const base = { step: kind, label, bug: bug.id, run, patch } as const;
+    const check: VerifyCheck = await track(ctx, label, async () => (broken ? { ...base, ok: false, detail: 'tree not built' } : judgeRun(ctx, bug, kind, base, dir, files)));
+    if (check.ok) good += 1;
+    else if (!broken) note(bug.id, `${KIND_LABEL[kind]} ${patch}, run ${run}/${ctx.repeat}: ${check.detail ?? 'failed'}`);
+  }
+  await rm(dir, { recursive: true, force: true });
+  return good;
+}
+
+/** Every alternative and wrong fix of a bug: how many runs behaved, over variants × runs. */
+export async function variantRuns(ctx: Ctx, bug: BugEntry, note: NoteFn): Promise<Record<VariantKind, VariantTally>> {
+  const tally: Record<VariantKind, VariantTally> = { alternative: { good: 0, total: 0 }, 'wrong-fix': { good: 0, total: 0 } };
+  for (const kind of ['alternative', 'wrong-fix'] as const) {
+    for (const v of variantsOf(bug, kind)) {
+      tally[kind].good += await variantRun(ctx, bug, kind, v, note);
+      tally[kind].total += ctx.repeat;
+    }
+  }
+  return tally;
+}
+
+/** (4) the shipped target fails exactly the union of every active bug's failToPass. */
+export async function shippedRuns(ctx: Ctx, manifestProblems: string[]): Promise<void> {
+  const dir = freshDir(ctx, 'shipped');
+  const broken = await build(ctx, dir, 'all');
+  if (broken) manifestProblems.push(`cannot copy the shipped target: ${broken}`);
+  const union = new Set(activeBugs(ctx.manifest).flatMap((b) => b.failToPass));
+  for (let run = 1; run <= ctx.repeat; run += 1) {
+    const label = `shipped target: exactly the union of failToPass (${union.size}) fails (run ${run}/${ctx.repeat})`;
+    const check = await track(ctx, label, async () =>
+      broken ? { step: 'shipped' as const, label, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'shipped', label, run }, dir, union));
+    if (!check.ok && !broken) manifestProblems.push(`${label}: ${check.detail ?? 'failed'}`);
+  }
+  await rm(dir, { recursive: true, force: true });
+}
