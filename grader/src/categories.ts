@@ -2,7 +2,7 @@ export const CATEGORIES = ['unit', 'integration', 'contract', 'chaos', 'security
 
 export type Category = (typeof CATEGORIES)[number];
 
-/** DESIGN.md, "Grader: results and reward". */
+/** docs/design.md, "Results and reward". */
 export const CATEGORY_WEIGHTS: Record<Category, number> = Object.freeze({
   unit: 1.0,
   integration: 1.5,

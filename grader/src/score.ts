@@ -6,7 +6,7 @@ import type { InfraError, Results, TestStatus } from './types.ts';
 import { GRADER_VERSION } from './version.ts';
 
 /**
- * Base reward bands (DESIGN.md): p below `belowPercent` earns `micro` millionths. The last band
+ * Base reward bands (docs/design.md, "Results and reward"): p below `belowPercent` earns `micro` millionths. The last band
  * (0.78) covers everything from 0.85 up to, but not including, "every test passed" (1.00).
  */
 export const BASE_BANDS: ReadonlyArray<{ belowPercent: number; micro: number }> = Object.freeze([
@@ -74,7 +74,7 @@ function baseMicro(num: number, den: number, allPassed: boolean): number {
 }
 
 /**
- * Pure scoring of normalized results, exactly DESIGN.md's reward:
+ * Pure scoring of normalized results, exactly the reward of docs/design.md ("Results and reward"):
  * - p = Σ w·passed / Σ w·total over the tests in `results` (only `passed` counts as passed:
  *   failed, skipped, missing and error do not);
  * - base from the bands; 1.00 only when every test passed (decided by counting, not by p == 1);

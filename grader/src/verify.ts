@@ -75,7 +75,7 @@ async function inventoryStep(ctx: Ctx): Promise<void> {
 }
 
 /**
- * DESIGN.md's validation of the manifest, with bug validity v2:
+ * The validation of the manifest (docs/design.md, "The manifest and its validation"), with bug validity v2:
  *  (1) every gold fix, alternative and wrong fix applies to the shipped target alone (an alternative
  *      is not the gold fix again), and all gold fixes apply together in manifest order and in reverse;
  *  (2) with every fix applied the whole suite passes, k times;

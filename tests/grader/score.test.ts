@@ -88,7 +88,7 @@ describe('weighted pass rate', () => {
     assert.equal(g.reward, 0.15);
   });
 
-  test('weights are the DESIGN.md ones', () => {
+  test('weights are the ones docs/design.md states', () => {
     assert.deepEqual(CATEGORY_WEIGHTS, { unit: 1, integration: 1.5, contract: 2, chaos: 3, security: 2.5, performance: 2, system: 3, stress: 1 });
   });
 
