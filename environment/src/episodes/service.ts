@@ -216,6 +216,7 @@ export class EpisodeService {
       reward: report.grade.reward,
       bugsFixed: report.grade.bugsFixed,
       counts: report.summary,
+      ...gradeNotices(report),
     };
   }
 
@@ -340,4 +341,11 @@ export class EpisodeService {
     this.cleanups.add(cleanup);
     void cleanup.finally(() => this.cleanups.delete(cleanup));
   }
+}
+
+/** What the agent should know about how its workspace was graded, beyond the counts. */
+function gradeNotices(report: GradeReport): { notices?: string[] } {
+  const notices = report.refusedChanges.map((r) => `refused ${r.path}: ${r.reason}`);
+  if (report.brokenRun !== undefined) notices.push(`the test run was broken by the code under test, every test counts as missing: ${report.brokenRun.split('\n')[0]}`);
+  return notices.length > 0 ? { notices } : {};
 }

@@ -1,9 +1,11 @@
-import { lstatSync, readlinkSync } from 'node:fs';
+import { closeSync, lstatSync, readlinkSync } from 'node:fs';
+import { openResultsChannel, RESULTS_FD_ENV } from '@datanexus/grader';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
+import { argsFd, ensureProtectedNode, SANDBOX_PROTECTED_NODE } from './sealed-run.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
 import { sandboxCwd } from './translate.ts';
@@ -52,6 +54,7 @@ export class BwrapBackend implements SandboxBackend {
   private systemArgs: string[] = [];
   private closed = false;
   private readonly live = new Set<() => void>();
+  protectedNode: string | null = null;
 
   constructor(private readonly opts: BwrapOptions) {
     this.pool = new UidPool(opts.uidBase, opts.uidCount);
@@ -74,6 +77,9 @@ export class BwrapBackend implements SandboxBackend {
     await writeFile(path.join(this.etcDir, 'passwd'), PASSWD, { mode: 0o644 });
     await writeFile(path.join(this.etcDir, 'group'), GROUP, { mode: 0o644 });
     this.systemArgs = systemMounts(this.etcDir);
+    // the grader's jest parent runs from an execute-only node (sealed-run.ts)
+    this.systemArgs.push('--ro-bind', ensureProtectedNode(), SANDBOX_PROTECTED_NODE);
+    this.protectedNode = SANDBOX_PROTECTED_NODE;
 
     // A smoke run proves namespaces are allowed here (some container runtimes forbid them).
     const dir = await mkdtemp(path.join(this.opts.workRoot, '.bwrap-check-'));
@@ -114,8 +120,7 @@ export class BwrapBackend implements SandboxBackend {
       if (this.root) argv.push(`--nproc=${limits.maxProcesses}`);
       argv.push('--');
     }
-    argv.push(
-      this.bwrap,
+    const inner: string[] = [
       '--unshare-user', '--uid', INNER_UID, '--gid', INNER_UID,
       '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
       '--hostname', 'sandbox',
@@ -125,14 +130,34 @@ export class BwrapBackend implements SandboxBackend {
       '--proc', '/proc', '--dev', '/dev',
       '--size', String(limits.tmpBytes), '--tmpfs', '/tmp',
       '--bind', req.root, SANDBOX_WORKSPACE,
-    );
-    if (req.nodeModules) argv.push('--ro-bind', req.nodeModules, `${SANDBOX_WORKSPACE}/node_modules`);
-    for (const m of req.mounts ?? []) argv.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
-    argv.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
-    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env };
-    for (const [k, v] of Object.entries(env)) argv.push('--setenv', k, v);
-    argv.push('--', req.command, ...req.args);
+    ];
+    if (req.nodeModules) inner.push('--ro-bind', req.nodeModules, `${SANDBOX_WORKSPACE}/node_modules`);
+    for (const m of req.mounts ?? []) inner.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
+    inner.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
+    // fd 3: bwrap's own arguments (read and closed by bwrap); fd 4: the results channel, if asked for
+    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env, ...(req.resultsChannel ? { [RESULTS_FD_ENV]: '4' } : {}) };
+    for (const [k, v] of Object.entries(env)) inner.push('--setenv', k, v);
+    argv.push(this.bwrap, '--args', '3', '--', req.command, ...req.args);
+    const argsIn = argsFd(inner);
+    const channel = req.resultsChannel ? openResultsChannel() : undefined;
+    let running: Promise<SandboxResult>;
+    try {
+      running = this.spawn(argv, req, [argsIn, ...(channel ? [channel.writeFd] : [])]);
+    } finally {
+      closeSync(argsIn);
+      channel?.spawned();
+    }
+    try {
+      const result = await running;
+      if (channel) result.results = (await channel.collect(1000)).text;
+      return result;
+    } finally {
+      channel?.close();
+    }
+  }
 
+  private spawn(argv: string[], req: SandboxRun, extraFds: number[]): Promise<SandboxResult> {
+    const { limits } = this.opts;
     return spawnContained({
       file: argv[0]!,
       args: argv.slice(1),
@@ -146,6 +171,7 @@ export class BwrapBackend implements SandboxBackend {
       treeMemoryBytes: limits.totalMemoryBytes,
       diskWatch: { dir: req.root, limitBytes: limits.workspaceBytes },
       live: this.live,
+      extraFds,
     });
   }
 

@@ -1,0 +1,61 @@
+import { chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EnvError } from '../errors.ts';
+
+/** Where the execute-only node binary and the grader's runtime files appear in a sandbox. */
+export const SANDBOX_PROTECTED_NODE = '/opt/dn-runner/node';
+export const SANDBOX_GRADER_RUNTIME = '/opt/dn-grader';
+
+/**
+ * An execute-only copy of the running node binary (owner root when we are root, mode 0711; 0111
+ * otherwise). A process that execs a binary it cannot read is made non-dumpable by the kernel,
+ * and its mm's user namespace becomes the one that owns the file (the host's, for root's file):
+ * same-uid processes in the sandbox can then neither ptrace it nor open its /proc/<pid>/fd, mem or
+ * environ. Shared by every server of this user and node version; rebuilt when missing.
+ */
+export function ensureProtectedNode(): string {
+  const src = process.execPath;
+  const st = statSync(src);
+  const uid = process.getuid?.() ?? 0;
+  const base = path.join(os.tmpdir(), `datanexus-xo-node-${uid}`);
+  mkdirSync(base, { recursive: true, mode: 0o755 });
+  const bst = lstatSync(base);
+  // another user could have made it first: only a directory of ours that nobody else can write will do
+  if (!bst.isDirectory() || bst.uid !== uid || (bst.mode & 0o022) !== 0) {
+    throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', `${base} is not a private directory of uid ${uid}; remove it`);
+  }
+  chmodSync(base, 0o755);
+  const mode = uid === 0 ? 0o711 : 0o111;
+  const file = path.join(base, `node-${process.version}-${st.size}-${Math.trunc(st.mtimeMs)}`);
+  const have = lstatSync(file, { throwIfNoEntry: false });
+  if (have?.isFile() && have.uid === uid && (have.mode & 0o7777) === mode && have.size === st.size) return file;
+  const tmp = `${file}.${process.pid}.tmp`;
+  copyFileSync(src, tmp);
+  chmodSync(tmp, mode);
+  renameSync(tmp, file);
+  return file;
+}
+
+/**
+ * bwrap's arguments in a file it reads through `--args FD` (NUL-separated), so they never show
+ * in the sandbox's /proc/1/cmdline (bwrap's own argv) with the host paths they name. The file is
+ * private and unlinked at once; bwrap closes the fd once it has read it. Returns the fd.
+ */
+export function argsFd(args: readonly string[]): number {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dn-bwrap-args-'));
+  try {
+    const file = path.join(dir, 'args');
+    const fd = openSync(file, 'wx+', 0o600);
+    try {
+      const data = Buffer.from(args.map((a) => `${a}\0`).join(''));
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off, off);
+      return openSync(file, 'r');
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
