@@ -35,7 +35,9 @@ export function openResultsChannel(maxBytes = DEFAULT_MAX_BYTES): ResultsChannel
   let readFd = -1;
   let writeFd = -1;
   try {
-    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: 'ignore' });
+    // writable by others: the child re-opens it through /proc/self/fd, possibly as another uid (a
+    // sandbox's). Nobody can reach it by name: its directory is private and it is unlinked below.
+    execFileSync('mkfifo', ['-m', '622', fifo], { stdio: 'ignore' });
     readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     writeFd = openSync(fifo, constants.O_WRONLY);
   } catch (err) {

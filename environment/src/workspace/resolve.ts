@@ -1,7 +1,8 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
+import { linkLeavesTree } from './safe-fs.ts';
 
 export interface WorkspaceRoots {
   /** Host directory of the workspace. */
@@ -43,6 +44,14 @@ async function checkNoLinkOnTheWay(input: string, base: string, inner: string, f
     const last = i === parts.length - 1;
     if (st.isSymbolicLink() && (!last || forWrite)) {
       throw outside(input, last ? 'is a symlink; patches change regular files only' : `goes through the symlink ${parts.slice(0, i + 1).join('/')}, which is not followed`);
+    }
+    if (last && st.isSymbolicLink()) {
+      // shown, never followed; one that leads out or nowhere is refused outright
+      const target = await readlink(p);
+      if (linkLeavesTree(inner, target)) throw outside(input, 'is a symlink that leads outside the workspace');
+      if (!(await lstat(path.join(base, path.posix.join(path.posix.dirname(inner), target))).catch(() => undefined))) {
+        throw outside(input, 'is a symlink that points nowhere inside the workspace');
+      }
     }
     if (!last && !st.isDirectory()) return; // a file used as a directory: the action reports not found
   }
