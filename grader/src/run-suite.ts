@@ -69,13 +69,8 @@ function tailLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join('\n');
 }
 
-/**
- * Runs jest in a tree and normalizes its report. Never throws for what happens inside the run:
- * a runner failure, a jest that does not start or a failed preflight comes back as `infraError`
- * (with empty results, so nobody can mistake it for a score). A run that exceeds its timeout is
- * the code's doing, not the infrastructure's: its expected tests come back `missing`.
- */
-export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
+/** Checks the options (throws GRADER_ERR_INVALID_OPTION / FILE_NOT_FOUND); returns the tree and the files relative to it. */
+function checkOptions(opts: RunSuiteOptions): { dir: string; files: string[] | undefined } {
   const dir = path.resolve(opts.dir);
   if (opts.category !== undefined && !isCategory(opts.category)) {
     throw new GraderError('GRADER_ERR_INVALID_OPTION', `unknown category "${String(opts.category)}"`);
@@ -89,14 +84,25 @@ export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
       throw new GraderError('GRADER_ERR_INVALID_OPTION', `--test-name-pattern is not a valid regular expression: ${(err as Error).message}`);
     }
   }
+  return { dir, files };
+}
+
+function infra(code: string, message: string, exitCode: number | null = null): RunResult {
+  return { results: { tests: [] }, infraError: { code, message }, exitCode, timedOut: false };
+}
+
+/**
+ * Runs jest in a tree and normalizes its report. Never throws for what happens inside the run:
+ * a runner failure, a jest that does not start or a failed preflight comes back as `infraError`
+ * (with empty results, so nobody can mistake it for a score). A run that exceeds its timeout is
+ * the code's doing, not the infrastructure's: its expected tests come back `missing`, and so do
+ * they when the run started but brought no results while the servers still answer (`broken`).
+ * jest's parent is the grader's own entry; results come back over the runner's results channel.
+ */
+export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
+  const { dir, files } = checkOptions(opts);
   const sel = { ...(opts.category ? { category: opts.category } : {}), ...(files ? { files } : {}), ...(opts.testNamePattern !== undefined ? { testNamePattern: opts.testNamePattern } : {}) };
   const expected = opts.expected ? narrowExpected(opts.expected, sel) : undefined;
-  const infra = (code: string, message: string, exitCode: number | null = null): RunResult => ({
-    results: { tests: [] },
-    infraError: { code, message },
-    exitCode,
-    timedOut: false,
-  });
 
   if (!opts.runner && !existsSync(path.join(dir, JEST_BIN))) {
     return infra('GRADER_ERR_JEST_NOT_FOUND', `no ${JEST_BIN} in ${dir}: link the target's node_modules into the tree`);
