@@ -1,11 +1,11 @@
 import { closeSync, lstatSync, readlinkSync } from 'node:fs';
 import { openResultsChannel, RESULTS_FD_ENV } from '@datanexus/grader';
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
-import { argsFd, ensureProtectedNode, SANDBOX_PROTECTED_NODE } from './sealed-run.ts';
+import { argsFd, ensureProtectedNode, privateFd, SANDBOX_PROTECTED_NODE } from './sealed-run.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
 import { sandboxCwd } from './translate.ts';
@@ -50,7 +50,6 @@ export class BwrapBackend implements SandboxBackend {
   private bwrap = '';
   private setpriv: string | undefined;
   private prlimit: string | undefined;
-  private etcDir = '';
   private systemArgs: string[] = [];
   private closed = false;
   private readonly live = new Set<() => void>();
@@ -71,12 +70,7 @@ export class BwrapBackend implements SandboxBackend {
     }
     await mkdir(this.opts.workRoot, { recursive: true });
     if (this.root) await assertReachable(this.opts.workRoot);
-    this.etcDir = path.join(this.opts.workRoot, '.sandbox-etc');
-    await mkdir(this.etcDir, { recursive: true });
-    await chmod(this.etcDir, 0o755);
-    await writeFile(path.join(this.etcDir, 'passwd'), PASSWD, { mode: 0o644 });
-    await writeFile(path.join(this.etcDir, 'group'), GROUP, { mode: 0o644 });
-    this.systemArgs = systemMounts(this.etcDir);
+    this.systemArgs = systemMounts();
     // the grader's jest parent runs from an execute-only node (sealed-run.ts)
     this.systemArgs.push('--ro-bind', ensureProtectedNode(), SANDBOX_PROTECTED_NODE);
     this.protectedNode = SANDBOX_PROTECTED_NODE;
@@ -134,17 +128,18 @@ export class BwrapBackend implements SandboxBackend {
     if (req.nodeModules) inner.push('--ro-bind', req.nodeModules, `${SANDBOX_WORKSPACE}/node_modules`);
     for (const m of req.mounts ?? []) inner.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
     inner.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
-    // fd 3: bwrap's own arguments (read and closed by bwrap); fd 4: the results channel, if asked for
-    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env, ...(req.resultsChannel ? { [RESULTS_FD_ENV]: '4' } : {}) };
+    // fd 3: bwrap's own arguments (read and closed by bwrap); fd 6: the results channel, if asked for
+    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env, ...(req.resultsChannel ? { [RESULTS_FD_ENV]: '6' } : {}) };
     for (const [k, v] of Object.entries(env)) inner.push('--setenv', k, v);
     argv.push(this.bwrap, '--args', '3', '--', req.command, ...req.args);
-    const argsIn = argsFd(inner);
+    // fds 4 and 5: /etc/passwd and /etc/group (--ro-bind-data: no host path in mountinfo)
+    const dataFds = [argsFd(inner), privateFd(PASSWD), privateFd(GROUP)];
     const channel = req.resultsChannel ? openResultsChannel() : undefined;
     let running: Promise<SandboxResult>;
     try {
-      running = this.spawn(argv, req, [argsIn, ...(channel ? [channel.writeFd] : [])]);
+      running = this.spawn(argv, req, [...dataFds, ...(channel ? [channel.writeFd] : [])]);
     } finally {
-      closeSync(argsIn);
+      for (const fd of dataFds) closeSync(fd);
       channel?.spawned();
     }
     try {
@@ -209,7 +204,7 @@ function nodePathEnv(): Record<string, string> {
   return prefix ? { PATH: '/opt/node/bin:/usr/local/bin:/usr/bin:/bin' } : {};
 }
 
-function systemMounts(etcDir: string): string[] {
+function systemMounts(): string[] {
   const args = ['--ro-bind', '/usr', '/usr'];
   // Merged-/usr systems have these as symlinks into /usr; older ones as directories.
   for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
@@ -223,7 +218,7 @@ function systemMounts(etcDir: string): string[] {
     else if (st.isDirectory()) args.push('--ro-bind', top, top);
   }
   for (const f of ETC_FILES) args.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
-  args.push('--ro-bind', path.join(etcDir, 'passwd'), '/etc/passwd', '--ro-bind', path.join(etcDir, 'group'), '/etc/group');
+  args.push('--ro-bind-data', '4', '/etc/passwd', '--ro-bind-data', '5', '/etc/group');
   const prefix = nodePrefix();
   if (prefix) args.push('--ro-bind', prefix, '/opt/node');
   return args;

@@ -39,18 +39,23 @@ export function ensureProtectedNode(): string {
 
 /**
  * bwrap's arguments in a file it reads through `--args FD` (NUL-separated), so they never show
- * in the sandbox's /proc/1/cmdline (bwrap's own argv) with the host paths they name. The file is
- * private and unlinked at once; bwrap closes the fd once it has read it. Returns the fd.
+ * in the sandbox's /proc/1/cmdline (bwrap's own argv) with the host paths they name. bwrap closes
+ * the fd once it has read it. Returns the fd.
  */
 export function argsFd(args: readonly string[]): number {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dn-bwrap-args-'));
+  return privateFd(args.map((a) => `${a}\0`).join(''));
+}
+
+/** A read-only fd on a private, already unlinked file holding `data` (for bwrap's --args and --ro-bind-data). */
+export function privateFd(data: string): number {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dn-bwrap-data-'));
   try {
-    const file = path.join(dir, 'args');
+    const file = path.join(dir, 'data');
     const fd = openSync(file, 'wx+', 0o600);
     try {
-      const data = Buffer.from(args.map((a) => `${a}\0`).join(''));
+      const buf = Buffer.from(data);
       let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off, off);
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, off);
       return openSync(file, 'r');
     } finally {
       closeSync(fd);
