@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { GRADER_RUNTIME_DIR, type CommandRunner, type RunnerOutput } from '@datanexus/grader';
+import { EnvError } from '../errors.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
 import { SANDBOX_GRADER_RUNTIME } from './sealed-run.ts';
 import { invert, mapPaths, type PathMap } from './translate.ts';
@@ -59,6 +60,8 @@ export function sandboxRunner(o: SandboxRunnerOptions): CommandRunner {
       signal: o.signal,
       ...(opts.resultsChannel ? { resultsChannel: true } : {}),
     });
+    // cancelled from outside (episode closed, server shutting down): not the code's doing, and no result
+    if (r.killedBy === 'abort') throw new EnvError('ENV_ERR_INFRA', 'the run was cancelled');
     let stderr = mapPaths(r.stderr.text, toHost);
     // Memory or output blown by the code under test is the code's doing: reported like a timeout
     // (its tests come back missing), never as an infrastructure error.
