@@ -143,6 +143,10 @@ describe('grading integrity', { skip: hasBwrap ? false : 'bubblewrap is not inst
     const cmdline = r.observation.stdout as string;
     assert.match(cmdline, /^\S*bwrap --args 3 -- bash /);
     for (const host of [env.stateDir, REPO, FIXTURE.nodeModulesDir]) assert.ok(!cmdline.includes(host), `${host} in ${cmdline}`);
+    // passwd and group are data, not host files: what mountinfo still shows is in docs/grading-integrity.md
+    const mounts = (await stepOk(app(), id, { type: 'exec', command: 'cut -d" " -f4,5 /proc/self/mountinfo' })).observation.stdout as string;
+    assert.match(mounts, /^\/bindfile\S* \/etc\/passwd$/m);
+    assert.doesNotMatch(mounts, /sandbox-etc/);
     await call(app(), 'DELETE', `/v1/episodes/${id}`);
   });
 });
