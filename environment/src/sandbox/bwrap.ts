@@ -1,11 +1,11 @@
-import { closeSync, lstatSync, readlinkSync } from 'node:fs';
-import { openResultsChannel, RESULTS_FD_ENV } from '@datanexus/grader';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { RESULTS_FD_ENV } from '@datanexus/grader';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
-import { argsFd, ensureProtectedNode, privateFd, SANDBOX_PROTECTED_NODE } from './sealed-run.ts';
+import { BWRAP_ARGS_FD, BWRAP_DATA_FDS, ensureProtectedNode, SANDBOX_PROTECTED_NODE, SANDBOX_RESULTS_FD, spawnWithFds } from './sealed-run.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
 import { sandboxCwd } from './translate.ts';
@@ -128,27 +128,11 @@ export class BwrapBackend implements SandboxBackend {
     if (req.nodeModules) inner.push('--ro-bind', req.nodeModules, `${SANDBOX_WORKSPACE}/node_modules`);
     for (const m of req.mounts ?? []) inner.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
     inner.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
-    // fd 3: bwrap's own arguments (read and closed by bwrap); fd 6: the results channel, if asked for
-    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env, ...(req.resultsChannel ? { [RESULTS_FD_ENV]: '6' } : {}) };
+    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env, ...(req.resultsChannel ? { [RESULTS_FD_ENV]: String(SANDBOX_RESULTS_FD) } : {}) };
     for (const [k, v] of Object.entries(env)) inner.push('--setenv', k, v);
-    argv.push(this.bwrap, '--args', '3', '--', req.command, ...req.args);
-    // fds 4 and 5: /etc/passwd and /etc/group (--ro-bind-data: no host path in mountinfo)
-    const dataFds = [argsFd(inner), privateFd(PASSWD), privateFd(GROUP)];
-    const channel = req.resultsChannel ? openResultsChannel() : undefined;
-    let running: Promise<SandboxResult>;
-    try {
-      running = this.spawn(argv, req, [...dataFds, ...(channel ? [channel.writeFd] : [])]);
-    } finally {
-      for (const fd of dataFds) closeSync(fd);
-      channel?.spawned();
-    }
-    try {
-      const result = await running;
-      if (channel) result.results = (await channel.collect(1000)).text;
-      return result;
-    } finally {
-      channel?.close();
-    }
+    // bwrap reads everything but the command from an fd: /proc/1/cmdline in the sandbox names no host path
+    argv.push(this.bwrap, '--args', String(BWRAP_ARGS_FD), '--', req.command, ...req.args);
+    return spawnWithFds({ args: inner, data: [PASSWD, GROUP], resultsChannel: req.resultsChannel === true }, (fds) => this.spawn(argv, req, fds));
   }
 
   private spawn(argv: string[], req: SandboxRun, extraFds: number[]): Promise<SandboxResult> {
@@ -218,7 +202,7 @@ function systemMounts(): string[] {
     else if (st.isDirectory()) args.push('--ro-bind', top, top);
   }
   for (const f of ETC_FILES) args.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
-  args.push('--ro-bind-data', '4', '/etc/passwd', '--ro-bind-data', '5', '/etc/group');
+  args.push('--ro-bind-data', String(BWRAP_DATA_FDS[0]), '/etc/passwd', '--ro-bind-data', String(BWRAP_DATA_FDS[1]), '/etc/group');
   const prefix = nodePrefix();
   if (prefix) args.push('--ro-bind', prefix, '/opt/node');
   return args;

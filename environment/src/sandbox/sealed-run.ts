@@ -1,11 +1,45 @@
 import { chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openResultsChannel } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
+import type { SandboxResult } from './types.ts';
 
 /** Where the execute-only node binary and the grader's runtime files appear in a sandbox. */
 export const SANDBOX_PROTECTED_NODE = '/opt/dn-runner/node';
 export const SANDBOX_GRADER_RUNTIME = '/opt/dn-grader';
+
+// The fds a bwrap run gets: 3 its arguments (--args 3), 4 and 5 /etc/passwd and /etc/group
+// (--ro-bind-data), 6 the results channel when the run asked for one (DN_RESULTS_FD=6).
+export const BWRAP_ARGS_FD = 3;
+export const BWRAP_DATA_FDS = [4, 5] as const;
+export const SANDBOX_RESULTS_FD = 6;
+
+/**
+ * Opens the fds above (bwrap's arguments, the data files, the results channel), spawns with them,
+ * closes the host's copies at once, and puts what came over the channel in the result.
+ */
+export async function spawnWithFds(
+  fds: { args: readonly string[]; data: readonly [string, string]; resultsChannel: boolean },
+  spawn: (extraFds: number[]) => Promise<SandboxResult>,
+): Promise<SandboxResult> {
+  const dataFds = [argsFd(fds.args), ...fds.data.map((d) => privateFd(d))];
+  const channel = fds.resultsChannel ? openResultsChannel() : undefined;
+  let running: Promise<SandboxResult>;
+  try {
+    running = spawn([...dataFds, ...(channel ? [channel.writeFd] : [])]);
+  } finally {
+    for (const fd of dataFds) closeSync(fd);
+    channel?.spawned();
+  }
+  try {
+    const result = await running;
+    if (channel) result.results = (await channel.collect(1000)).text;
+    return result;
+  } finally {
+    channel?.close();
+  }
+}
 
 /**
  * An execute-only copy of the running node binary (owner root when we are root, mode 0711; 0111
