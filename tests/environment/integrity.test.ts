@@ -72,8 +72,9 @@ describe('grading integrity', { skip: hasBwrap ? false : 'bubblewrap is not inst
       const done = await stepOk(app(), id, { type: 'submit' });
       assert.ok(done.observation.notices.some((n: string) => /^refused lib\/node_modules: /.test(n)), JSON.stringify(done.observation));
     } finally {
-      assert.deepEqual(await snapshot(decoy), before, 'no decoy was read into a grade, written, deleted, chmod-ed or chown-ed');
+      const afterwards = await snapshot(decoy);
       await rm(decoy, { recursive: true, force: true });
+      assert.deepEqual(afterwards, before, 'no decoy was read into a grade, written, deleted, chmod-ed or chown-ed');
     }
   });
 
