@@ -14,5 +14,7 @@ module.exports = {
     testMatch: [`<rootDir>/tests/${category}/**/*.test.js`],
     setupFilesAfterEnv: ['<rootDir>/tests/support/jest.setup.js'],
     testTimeout: 30000,
+    // Plain CommonJS needs no transform; with none, no babel config anywhere in the tree is read.
+    transform: {},
   })),
 };

@@ -70,7 +70,7 @@ async function bareJest(runs: number): Promise<number[]> {
     await symlink(nodeModules, path.join(out, 'node_modules'));
     const times: number[] = [];
     for (let i = 0; i < runs; i += 1) {
-      const [ms, run] = await timed(() => runSuite({ dir: out, runner: processRunner(), workDir: tmp }));
+      const [ms, run] = await timed(() => runSuite({ dir: out, runner: processRunner() }));
       if (run.infraError) throw new Error(`bare jest run failed: ${run.infraError.message}`);
       times.push(ms);
       say(`bare jest ${i + 1}/${runs}: ${Math.round(ms)} ms`);

@@ -4,6 +4,7 @@ export { CATEGORIES, CATEGORY_WEIGHTS, isCategory, type Category } from './categ
 export type { TestStatus, TestResult, Results, RunResult, CommandRunner, RunnerOptions, RunnerOutput, InfraError } from './types.ts';
 export { TEST_STATUSES } from './types.ts';
 export { processRunner } from './runner.ts';
+export { GRADER_RUNTIME_DIR, JEST_PARENT_ENTRY, openResultsChannel, parseChannel, RESULTS_FD_ENV, type ResultsChannel } from './results-channel.ts';
 export { runSuite, narrowExpected, DEFAULT_SUITE_TIMEOUT_MS, type RunSuiteOptions } from './run-suite.ts';
 export { normalizeJestJson } from './normalize.ts';
 export { validateResults, summarize, categoryCounts, testFileOf, testPathOf, ID_SEPARATOR } from './results.ts';

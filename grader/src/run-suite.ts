@@ -1,16 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { isCategory, type Category } from './categories.ts';
 import { GraderError } from './errors.ts';
 import { normalizeJestJson } from './normalize.ts';
+import { JEST_PARENT_ENTRY, parseChannel } from './results-channel.ts';
 import { categoryOfId, testPathOf, titlesOf } from './results.ts';
 import { processRunner } from './runner.ts';
 import type { CommandRunner, InfraError, Results, RunResult } from './types.ts';
 
 export const DEFAULT_SUITE_TIMEOUT_MS = 30 * 60 * 1000;
 const JEST_BIN = path.join('node_modules', 'jest', 'bin', 'jest.js');
+// Set, so jest never runs test files in band (in its parent, the process that holds the results
+// channel); high enough that workers are not recycled in practice.
+const WORKER_IDLE_MEMORY_LIMIT = '4GB';
 
 export interface RunSuiteOptions {
   dir: string;
@@ -23,10 +25,12 @@ export interface RunSuiteOptions {
   timeoutMs?: number;
   /** Expected test ids (the pristine inventory); narrowed here to the category / files / name pattern asked for. */
   expected?: string[];
-  /** Checked before jest starts; an answer other than undefined ends the run as an infrastructure error. */
+  /**
+   * Checked before jest starts (an answer other than undefined ends the run as an infrastructure
+   * error) and again after a run that brought no results: healthy then, the code under test broke
+   * the run, and with an expected list its tests come back `missing` (`broken`).
+   */
   preflight?: () => Promise<InfraError | undefined>;
-  /** Where jest's JSON report is written; a fresh temporary directory by default. Must be reachable by the runner. */
-  workDir?: string;
 }
 
 function normalizeFile(dir: string, file: string): string {
@@ -65,13 +69,8 @@ function tailLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join('\n');
 }
 
-/**
- * Runs jest in a tree and normalizes its report. Never throws for what happens inside the run:
- * a runner failure, a jest that does not start or a failed preflight comes back as `infraError`
- * (with empty results, so nobody can mistake it for a score). A run that exceeds its timeout is
- * the code's doing, not the infrastructure's: its expected tests come back `missing`.
- */
-export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
+/** Checks the options (throws GRADER_ERR_INVALID_OPTION / FILE_NOT_FOUND); returns the tree and the files relative to it. */
+function checkOptions(opts: RunSuiteOptions): { dir: string; files: string[] | undefined } {
   const dir = path.resolve(opts.dir);
   if (opts.category !== undefined && !isCategory(opts.category)) {
     throw new GraderError('GRADER_ERR_INVALID_OPTION', `unknown category "${String(opts.category)}"`);
@@ -85,14 +84,25 @@ export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
       throw new GraderError('GRADER_ERR_INVALID_OPTION', `--test-name-pattern is not a valid regular expression: ${(err as Error).message}`);
     }
   }
+  return { dir, files };
+}
+
+function infra(code: string, message: string, exitCode: number | null = null): RunResult {
+  return { results: { tests: [] }, infraError: { code, message }, exitCode, timedOut: false };
+}
+
+/**
+ * Runs jest in a tree and normalizes its report. Never throws for what happens inside the run:
+ * a runner failure, a jest that does not start or a failed preflight comes back as `infraError`
+ * (with empty results, so nobody can mistake it for a score). A run that exceeds its timeout is
+ * the code's doing, not the infrastructure's: its expected tests come back `missing`, and so do
+ * they when the run started but brought no results while the servers still answer (`broken`).
+ * jest's parent is the grader's own entry; results come back over the runner's results channel.
+ */
+export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
+  const { dir, files } = checkOptions(opts);
   const sel = { ...(opts.category ? { category: opts.category } : {}), ...(files ? { files } : {}), ...(opts.testNamePattern !== undefined ? { testNamePattern: opts.testNamePattern } : {}) };
   const expected = opts.expected ? narrowExpected(opts.expected, sel) : undefined;
-  const infra = (code: string, message: string, exitCode: number | null = null): RunResult => ({
-    results: { tests: [] },
-    infraError: { code, message },
-    exitCode,
-    timedOut: false,
-  });
 
   if (!opts.runner && !existsSync(path.join(dir, JEST_BIN))) {
     return infra('GRADER_ERR_JEST_NOT_FOUND', `no ${JEST_BIN} in ${dir}: link the target's node_modules into the tree`);
@@ -103,46 +113,59 @@ export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
   }
 
   const runner = opts.runner ?? processRunner();
-  const ownWorkDir = opts.workDir === undefined;
-  const workDir = opts.workDir ?? (await mkdtemp(path.join(os.tmpdir(), 'datanexus-grader-run-')));
-  const outputFile = path.join(workDir, `jest-${process.pid}-${Date.now().toString(36)}.json`);
-  const args = [JEST_BIN, '--ci', '--json', `--outputFile=${outputFile}`, '--passWithNoTests', '--no-watchman'];
+  // The jest parent is the grader's own entry (runtime/jest-parent.cjs): its results come back
+  // over a pipe, never through a file the tree's code could reach.
+  const args = [JEST_PARENT_ENTRY, '--ci', '--passWithNoTests', '--no-watchman', `--workerIdleMemoryLimit=${WORKER_IDLE_MEMORY_LIMIT}`];
   if (opts.category) args.push('--selectProjects', opts.category);
   if (opts.testNamePattern !== undefined) args.push(`--testNamePattern=${opts.testNamePattern}`);
   if (files && files.length > 0) args.push('--runTestsByPath', ...files);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_SUITE_TIMEOUT_MS;
 
+  let out;
   try {
-    let out;
-    try {
-      out = await runner('node', args, { cwd: dir, env: baseEnv(opts.env), timeoutMs });
-    } catch (err) {
-      return infra('GRADER_ERR_INFRA', `the runner failed: ${(err as Error).message}`);
-    }
-    if (out.timedOut) {
-      const tests: Results['tests'] = (expected ?? []).map((id) => ({
-        id,
-        category: categoryOfId(id) as Category,
-        status: 'missing',
-        message: `the suite did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`,
-      }));
-      return { results: { tests }, exitCode: out.exitCode, timedOut: true };
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(outputFile, 'utf8')) as unknown;
-    } catch {
-      const why = tailLines(`${out.stderr}\n${out.stdout}`, 20) || '(no output)';
-      return infra('GRADER_ERR_INFRA', `jest did not produce a report (exit code ${String(out.exitCode)}):\n${why}`, out.exitCode);
-    }
-    const runExecError = (json as { runExecError?: { message?: unknown } }).runExecError;
-    if (runExecError) {
-      return { ...infra('GRADER_ERR_INFRA', `jest could not run the suite: ${String(runExecError.message ?? 'unknown error')}`, out.exitCode), rawJestJson: json };
-    }
-    const results = normalizeJestJson(json, { dir, ...(expected ? { expected } : {}) });
-    return { results, exitCode: out.exitCode, timedOut: false, rawJestJson: json };
-  } finally {
-    if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
-    else await rm(outputFile, { force: true });
+    out = await runner('node', args, { cwd: dir, env: baseEnv(opts.env), timeoutMs, resultsChannel: true });
+  } catch (err) {
+    return infra('GRADER_ERR_INFRA', `the runner failed: ${(err as Error).message}`);
   }
+  if (out.timedOut) {
+    return { results: { tests: allMissing(expected, `the suite did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`) }, exitCode: out.exitCode, timedOut: true };
+  }
+  const channel = parseChannel(out.results);
+  const why = (): string => tailLines(`${out.stderr}\n${out.stdout}`, 20) || '(no output)';
+  if (!channel.started) {
+    // the grader's own entry never ran: nothing of the tree had a say yet
+    return infra('GRADER_ERR_INFRA', `the test runner did not start (exit code ${String(out.exitCode)}):\n${why()}`, out.exitCode);
+  }
+  const runExecError = (channel.results as { runExecError?: { message?: unknown } } | undefined)?.runExecError;
+  const failure = channel.results === undefined
+    ? `the test run ended without results (exit code ${String(out.exitCode)})${channel.runError ? `: ${channel.runError.split('\n')[0]}` : ''}:\n${why()}`
+    : runExecError ? `jest could not run the suite: ${String(runExecError.message ?? 'unknown error')}` : undefined;
+  if (failure !== undefined) {
+    const brokenRun = await judgeBrokenRun(opts.preflight, expected, failure, out.exitCode);
+    return channel.results === undefined ? brokenRun : { ...brokenRun, rawJestJson: channel.results };
+  }
+  const results = normalizeJestJson(channel.results, { dir, ...(expected ? { expected } : {}) });
+  return { results, exitCode: out.exitCode, timedOut: false, rawJestJson: channel.results };
+}
+
+function allMissing(expected: string[] | undefined, message: string): Results['tests'] {
+  return (expected ?? []).map((id) => ({ id, category: categoryOfId(id) as Category, status: 'missing', message }));
+}
+
+/**
+ * A run that started but brought no results. With servers that still answer, it is the code under
+ * test's doing (it killed or wedged the jest parent): every expected test is `missing`, scored like
+ * any failure. With a server down, or with nothing to compare against, it is infrastructure.
+ */
+async function judgeBrokenRun(
+  preflight: RunSuiteOptions['preflight'],
+  expected: string[] | undefined,
+  failure: string,
+  exitCode: number | null,
+): Promise<RunResult> {
+  const down = preflight ? await preflight() : { code: 'GRADER_ERR_INFRA', message: 'no preflight to tell a broken run from a broken infrastructure' };
+  if (down || expected === undefined) {
+    return { results: { tests: [] }, infraError: { code: down?.code ?? 'GRADER_ERR_INFRA', message: down ? `${failure}\n(${down.message})` : failure }, exitCode, timedOut: false };
+  }
+  return { results: { tests: allMissing(expected, failure.split('\n')[0]!) }, exitCode, timedOut: false, broken: failure };
 }

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { GraderError } from './errors.ts';
+import { openResultsChannel, RESULTS_FD_ENV, type ResultsChannel } from './results-channel.ts';
 import type { CommandRunner, RunnerOutput } from './types.ts';
 
 const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -61,17 +62,21 @@ export function processRunner(): CommandRunner {
     const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const stdout = new Tail(max);
     const stderr = new Tail(max);
+    // the results channel is the child's fd 3 (see runtime/jest-parent.cjs)
+    const channel: ResultsChannel | undefined = opts.resultsChannel ? openResultsChannel() : undefined;
     const child = execa(cmd, args, {
       cwd: opts.cwd,
-      env: opts.env,
+      env: channel ? { ...opts.env, [RESULTS_FD_ENV]: '3' } : opts.env,
+      // execa passes a number as the parent's own fd (its types list only 3-9)
+      stdio: (channel ? ['ignore', 'pipe', 'pipe', channel.writeFd] : ['ignore', 'pipe', 'pipe']) as ['ignore', 'pipe', 'pipe'],
       extendEnv: false,
       reject: false,
       detached: true,
       cleanup: true,
       buffer: false,
-      stdin: 'ignore',
       stripFinalNewline: false,
     });
+    channel?.spawned();
     const pid = child.pid;
     if (pid !== undefined) liveGroups.add(pid);
     child.stdout?.on('data', (c: Buffer) => stdout.push(c));
@@ -92,8 +97,10 @@ export function processRunner(): CommandRunner {
         // spawn itself failed (ENOENT, EACCES): there is no process to report on
         throw new GraderError('GRADER_ERR_INFRA', `could not start ${cmd}: ${result.shortMessage}`);
       }
-      return { exitCode: result.exitCode ?? null, stdout: stdout.toString(), stderr: stderr.toString(), timedOut };
+      const results = channel ? (await channel.collect(KILL_GRACE_MS)).text : undefined;
+      return { exitCode: result.exitCode ?? null, stdout: stdout.toString(), stderr: stderr.toString(), timedOut, ...(results !== undefined ? { results } : {}) };
     } finally {
+      channel?.close();
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       if (pid !== undefined) {

@@ -27,6 +27,11 @@ export interface RunResult {
   exitCode: number | null;
   timedOut: boolean;
   rawJestJson?: unknown;
+  /**
+   * Set when the run ended without results although the infrastructure was healthy before and
+   * after it: the code under test broke the run, so every expected test is `missing`.
+   */
+  broken?: string;
 }
 
 export interface RunnerOptions {
@@ -34,6 +39,11 @@ export interface RunnerOptions {
   env: Record<string, string>;
   timeoutMs: number;
   maxOutputBytes?: number;
+  /**
+   * Give the command a results channel (a pipe the jest parent writes its results to; see
+   * runtime/jest-parent.cjs) and return what came over it as `results`.
+   */
+  resultsChannel?: boolean;
 }
 
 export interface RunnerOutput {
@@ -41,6 +51,8 @@ export interface RunnerOutput {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** What the command wrote on its results channel (when one was asked for), complete or not. */
+  results?: string;
 }
 
 /** Runs one command. The environment server swaps in a sandboxed runner; the grader never assumes a plain process. */

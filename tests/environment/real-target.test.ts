@@ -15,7 +15,9 @@ let bug: BugEntry | undefined;
 let problem: string | undefined;
 if (enabled) {
   try {
-    bug = activeBugs(await loadManifest(DEFAULT_MANIFEST_PATH))[0];
+    // a bug none of whose tests another bug also fails: fixing it alone fixes it in the full tree too
+    const active = activeBugs(await loadManifest(DEFAULT_MANIFEST_PATH));
+    bug = active.find((b) => !active.some((o) => o.id !== b.id && o.failToPass.some((id) => b.failToPass.includes(id))));
   } catch (err) {
     problem = `the manifest cannot be loaded: ${(err as Error).message}`;
   }

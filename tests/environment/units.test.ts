@@ -47,7 +47,9 @@ describe('options', () => {
 describe('grading overlay', () => {
   test('tests, jest/babel config, package files and module mocks are protected; sources are not', () => {
     for (const p of ['tests/unit/a.test.js', 'tests/support/namespace.js', 'jest.config.js', 'jest.config.cjs', 'package.json', 'package-lock.json',
-      '.babelrc', 'babel.config.js', '.npmrc', '__mocks__/pg.js', 'services/x/__mocks__/y.js', 'node_modules/a.js', '.git/config']) {
+      '.babelrc', 'babel.config.js', '.npmrc', '__mocks__/pg.js', 'services/x/__mocks__/y.js', 'node_modules/a.js', '.git/config',
+      // babel-jest reads file-relative configs: protected at any depth
+      'src/.babelrc', 'services/x/.babelrc.js', 'shared/babel.config.json', 'services/x/package.json', 'services/x/jest.config.js']) {
       assert.equal(isProtected(p), true, p);
     }
     for (const p of ['src/stats.js', 'services/gateway/src/config.js', 'shared/index.js', 'services/x/tests/helper.js', 'services/x/package.json.bak']) {

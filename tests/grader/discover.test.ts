@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { main } from '../../grader/src/cli.ts';
 import { discover } from '../../grader/src/commands/discover.ts';
 import { loadManifest, verify, type CommandRunner } from '../../grader/src/index.ts';
-import { copyManifestDir, FIXTURE_MANIFEST, FIXTURE_MANIFEST_DIR, FIXTURE_TARGET, REPO, tempDir } from './helpers.ts';
+import { channelOf, copyManifestDir, FIXTURE_MANIFEST, FIXTURE_MANIFEST_DIR, FIXTURE_TARGET, REPO, tempDir } from './helpers.ts';
 
 interface Entry { id: string; failToPass: string[]; validation?: unknown }
 
@@ -50,9 +50,8 @@ async function fakeJest(failing: (call: number) => string[]): Promise<{ runner: 
       if (!files.has(name)) files.set(name, []);
       files.get(name)!.push({ ancestorTitles: titles.slice(0, -1), title: titles[titles.length - 1]!, status: bad.has(id) ? 'failed' : 'passed' });
     }
-    const out = args.find((a) => a.startsWith('--outputFile='))!.slice('--outputFile='.length);
-    await writeFile(out, JSON.stringify({ testResults: [...files].map(([name, assertionResults]) => ({ name, status: 'passed', assertionResults })) }));
-    return { exitCode: bad.size > 0 ? 1 : 0, stdout: '', stderr: '', timedOut: false };
+    const results = channelOf(JSON.stringify({ testResults: [...files].map(([name, assertionResults]) => ({ name, status: 'passed', assertionResults })) }));
+    return { exitCode: bad.size > 0 ? 1 : 0, stdout: '', stderr: '', timedOut: false, results };
   };
   return { runner, calls: () => calls };
 }

@@ -46,3 +46,8 @@ export function tests(category: Category, passed: number, total: number, otherwi
 export function results(...groups: TestResult[][]): Results {
   return { tests: groups.flat() };
 }
+
+/** What a jest parent sends on its results channel for this --json document (for fake runners). */
+export function channelOf(jestJson: string): string {
+  return `{"started":true}\n{"results":${jestJson}}\n`;
+}

@@ -4,10 +4,10 @@ import { readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  inventoryDetails, loadManifest, processRunner, runSuite, testInventory, verify,
+  inventoryDetails, JEST_PARENT_ENTRY, loadManifest, processRunner, runSuite, testInventory, verify,
   type CommandRunner, type ProgressEvent,
 } from '../../grader/src/index.ts';
-import { copyManifestDir, copyTarget, FIXTURE_TARGET, TARGET_NODE_MODULES, tempDir } from './helpers.ts';
+import { channelOf, copyManifestDir, copyTarget, FIXTURE_TARGET, TARGET_NODE_MODULES, tempDir } from './helpers.ts';
 
 /** Dead, or a zombie waiting for a reaper (a container's pid 1 may never reap orphans). */
 async function isGone(pid: number): Promise<boolean> {
@@ -58,10 +58,9 @@ describe('inventory', () => {
     let calls = 0;
     const fake: CommandRunner = async (_cmd, args, opts) => {
       calls += 1;
-      const out = args.find((a) => a.startsWith('--outputFile='))!.slice('--outputFile='.length);
       const name = path.join(opts.cwd, 'tests', 'unit', 'stats.test.js');
-      await writeFile(out, JSON.stringify({ testResults: [{ name, status: 'passed', assertionResults: [{ ancestorTitles: ['stats'], title: 'adds values', status: 'passed' }] }] }));
-      return { exitCode: 0, stdout: '', stderr: '', timedOut: false };
+      const results = channelOf(JSON.stringify({ testResults: [{ name, status: 'passed', assertionResults: [{ ancestorTitles: ['stats'], title: 'adds values', status: 'passed' }] }] }));
+      return { exitCode: 0, stdout: '', stderr: '', timedOut: false, results };
     };
     const changed = await inventoryDetails({ targetDir: target, manifestPath: m2, runner: fake });
     assert.equal(calls, 1);
@@ -72,9 +71,8 @@ describe('inventory', () => {
   test('a test file that fails to load in the all-fixed tree is an inventory error', async () => {
     const m3 = await copyManifestDir(path.join(tmp.dir, 'broken-inv'));
     const fake: CommandRunner = async (_cmd, args, opts) => {
-      const out = args.find((a) => a.startsWith('--outputFile='))!.slice('--outputFile='.length);
-      await writeFile(out, JSON.stringify({ testResults: [{ name: path.join(opts.cwd, 'tests/unit/x.test.js'), status: 'failed', message: 'SyntaxError', assertionResults: [] }] }));
-      return { exitCode: 1, stdout: '', stderr: '', timedOut: false };
+      const results = channelOf(JSON.stringify({ testResults: [{ name: path.join(opts.cwd, 'tests/unit/x.test.js'), status: 'failed', message: 'SyntaxError', assertionResults: [] }] }));
+      return { exitCode: 1, stdout: '', stderr: '', timedOut: false, results };
     };
     await assert.rejects(inventoryDetails({ targetDir: FIXTURE_TARGET, manifestPath: m3, runner: fake }), { code: 'GRADER_ERR_INVENTORY' });
     const down: CommandRunner = async () => ({ exitCode: 1, stdout: '', stderr: 'boom', timedOut: false });
@@ -117,13 +115,13 @@ describe('runSuite', () => {
     let seen: string[] = [];
     const fake: CommandRunner = async (_cmd, args) => {
       seen = args;
-      const out = args.find((a) => a.startsWith('--outputFile='))!.slice('--outputFile='.length);
-      await writeFile(out, JSON.stringify({ testResults: [] }));
-      return { exitCode: 0, stdout: '', stderr: '', timedOut: false };
+      const results = channelOf(JSON.stringify({ testResults: [] }));
+      return { exitCode: 0, stdout: '', stderr: '', timedOut: false, results };
     };
     const r = await runSuite({ dir: shipped, expected: inventory, category: 'chaos', runner: fake });
     assert.deepEqual(seen.slice(seen.indexOf('--selectProjects'), seen.indexOf('--selectProjects') + 2), ['--selectProjects', 'chaos']);
-    assert.ok(seen.includes('--ci') && seen.includes('--json'));
+    assert.ok(seen.includes('--ci') && seen.some((a) => a.startsWith('--workerIdleMemoryLimit=')), 'tests never run in band, in the parent');
+    assert.equal(seen[0], JEST_PARENT_ENTRY, 'the jest parent is the grader\'s own entry, not the tree\'s');
     assert.deepEqual(r.results.tests.map((t) => t.status), ['missing', 'missing', 'missing']);
     assert.ok(r.results.tests.every((t) => t.category === 'chaos'));
   });
@@ -138,7 +136,7 @@ describe('runSuite', () => {
     const silent: CommandRunner = async () => ({ exitCode: 1, stdout: '', stderr: 'Error: Cannot find module jest', timedOut: false });
     const r2 = await runSuite({ dir: shipped, expected: inventory, runner: silent });
     assert.equal(r2.infraError?.code, 'GRADER_ERR_INFRA');
-    assert.match(r2.infraError?.message ?? '', /jest did not produce a report.*\n.*Cannot find module jest/);
+    assert.match(r2.infraError?.message ?? '', /the test runner did not start.*\n.*Cannot find module jest/);
 
     const r3 = await runSuite({ dir: shipped, expected: inventory, preflight: async () => ({ code: 'GRADER_ERR_INFRA', message: 'Redis down' }) });
     assert.deepEqual(r3.infraError, { code: 'GRADER_ERR_INFRA', message: 'Redis down' });
@@ -149,6 +147,34 @@ describe('runSuite', () => {
     await assert.rejects(runSuite({ dir: path.join(tmp.dir, 'nowhere') }), { code: 'GRADER_ERR_FILE_NOT_FOUND' });
     await assert.rejects(runSuite({ dir: shipped, category: 'lint' as 'unit' }), { code: 'GRADER_ERR_INVALID_OPTION' });
     await assert.rejects(runSuite({ dir: shipped, files: ['../escape.test.js'] }), { code: 'GRADER_ERR_INVALID_OPTION' });
+  });
+
+  test('a run the code under test broke (started, no results, servers up before and after) is a failed run: every test missing', async () => {
+    const killed: CommandRunner = async () => ({ exitCode: null, stdout: '', stderr: 'Killed', timedOut: false, results: '{"started":true}\n' });
+    let probes = 0;
+    const healthy = async () => { probes += 1; return undefined; };
+    const r = await runSuite({ dir: shipped, expected: inventory, runner: killed, category: 'unit', preflight: healthy });
+    assert.equal(probes, 2, 'the servers are probed before and after the run');
+    assert.equal(r.infraError, undefined);
+    assert.match(r.broken ?? '', /ended without results/);
+    assert.equal(r.results.tests.length, 7);
+    assert.ok(r.results.tests.every((t) => t.status === 'missing'));
+
+    // the same silence with a server down after the run is the infrastructure's
+    let calls = 0;
+    const flaky = async () => (++calls === 1 ? undefined : { code: 'GRADER_ERR_INFRA', message: 'PostgreSQL down' });
+    const r2 = await runSuite({ dir: shipped, expected: inventory, runner: killed, preflight: flaky });
+    assert.equal(r2.infraError?.code, 'GRADER_ERR_INFRA');
+    assert.match(r2.infraError?.message ?? '', /PostgreSQL down/);
+    assert.deepEqual(r2.results.tests, []);
+
+    // a result line cut off mid-write is no result
+    const cut: CommandRunner = async () => ({ exitCode: 1, stdout: '', stderr: '', timedOut: false, results: '{"started":true}\n{"results":{"testRes' });
+    const r3 = await runSuite({ dir: shipped, expected: inventory, runner: cut, preflight: healthy });
+    assert.ok(r3.broken && r3.results.tests.every((t) => t.status === 'missing'));
+    // without an expected list (the agent's own runs, the inventory) there is nothing to score: infrastructure
+    const r4 = await runSuite({ dir: shipped, runner: killed, preflight: healthy });
+    assert.equal(r4.infraError?.code, 'GRADER_ERR_INFRA');
   });
 
   test('a run that times out is not an infra error: its tests are missing', async () => {

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListFiles } from '../schemas/actions.ts';
 import type { ListFilesObs } from '../schemas/observations.ts';
@@ -15,7 +15,7 @@ const NOT_ENTERED = new Set(['node_modules', '.git']);
 export async function listFilesAction(ctx: ActionContext, action: ListFiles): Promise<ListFilesObs> {
   const r = await resolveWorkspacePath(ctx.roots, action.path ?? '');
   const shown = r.rel === '' ? '.' : r.rel;
-  const st = await stat(r.abs).catch(() => undefined);
+  const st = await (r.shared ? stat : lstat)(r.abs).catch(() => undefined);
   if (!st) return { type: 'list_files', ok: false, path: shown, error: obsError('not_found', `${shown} does not exist`) };
   if (!st.isDirectory()) return { type: 'list_files', ok: true, path: shown, entries: [shown], total: 1, truncated: false };
 

@@ -1,7 +1,8 @@
-import { open, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import type { ReadFile } from '../schemas/actions.ts';
 import type { ReadFileObs } from '../schemas/observations.ts';
 import { resolveWorkspacePath } from '../workspace/resolve.ts';
+import { NotARegularFile, readRegularFile } from '../workspace/safe-fs.ts';
 import { type ActionContext, obsError } from './context.ts';
 
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -10,21 +11,21 @@ export async function readFileAction(ctx: ActionContext, action: ReadFile): Prom
   const r = await resolveWorkspacePath(ctx.roots, action.path);
   const shown = r.rel === '' ? '.' : r.rel;
   const fail = (code: string, message: string): ReadFileObs => ({ type: 'read_file', ok: false, path: shown, error: obsError(code, message) });
-  const st = await stat(r.abs).catch(() => undefined);
+  // the shared node_modules is ours and full of links; the workspace's links are never followed
+  const st = await (r.shared ? stat : lstat)(r.abs).catch(() => undefined);
   if (!st) return fail('not_found', `${shown} does not exist`);
   if (st.isDirectory()) return fail('is_a_directory', `${shown} is a directory; list it with list_files`);
+  if (st.isSymbolicLink()) return fail('not_a_file', `${shown} is a symlink; links are not followed, read the file it names`);
   if (!st.isFile()) return fail('not_a_file', `${shown} is not a regular file`);
   if (action.endLine !== undefined && action.startLine !== undefined && action.endLine < action.startLine) {
     return fail('invalid_option', `endLine (${action.endLine}) is before startLine (${action.startLine})`);
   }
-  const fh = await open(r.abs, 'r');
   let buf: Buffer;
   try {
-    const size = Math.min(st.size, MAX_FILE_BYTES);
-    buf = Buffer.alloc(size);
-    await fh.read(buf, 0, size, 0);
-  } finally {
-    await fh.close();
+    buf = (await readRegularFile(r.shared ? await realpath(r.abs) : r.abs, MAX_FILE_BYTES)).data;
+  } catch (err) {
+    if (err instanceof NotARegularFile) return fail('not_a_file', `${shown} is not a regular file`);
+    throw err;
   }
   if (buf.subarray(0, 8192).includes(0)) return fail('binary_file', `${shown} is a binary file`);
   const text = buf.toString('utf8');
@@ -60,3 +61,4 @@ export async function readFileAction(ctx: ActionContext, action: ReadFile): Prom
   }
   return { type: 'read_file', ok: true, path: shown, content, startLine: start, endLine: last, totalLines, truncated };
 }
+

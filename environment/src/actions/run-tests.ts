@@ -43,7 +43,6 @@ export async function runTestsAction(ctx: ActionContext, action: RunTests): Prom
       workspace: ctx.roots.root,
       uid: ctx.uid,
       env: ctx.env,
-      reportDir: ctx.reportDir,
       signal: ctx.signal,
       ...(action.category ? { category: action.category } : {}),
       ...(files.length > 0 ? { files } : {}),

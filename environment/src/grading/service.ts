@@ -1,4 +1,3 @@
-import { chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   activeBugs, defaultServers, GRADER_VERSION, hashTree, probeServers, runSuite, score, selectBugs, summarize, testInventory,
@@ -10,8 +9,9 @@ import { sandboxRunner } from '../sandbox/runner.ts';
 import type { SandboxBackend } from '../sandbox/types.ts';
 import { errorMessage, newId, Semaphore, sha256 } from '../util.ts';
 import { copyTree, removeTree } from '../workspace/tree.ts';
+import { checkBaseline } from './baseline-check.ts';
 import { DiskCache } from './disk-cache.ts';
-import { buildGradeTree } from './overlay.ts';
+import { buildGradeTree, type RefusedChange } from './overlay.ts';
 import type { Task, TaskCatalogue, TaskTree } from './tasks.ts';
 
 export interface BugProgress {
@@ -32,12 +32,14 @@ export interface GradeReport {
   takenChanges: string[];
   /** Changes to protected files (tests, jest config, package files) the grade left out. */
   ignoredChanges: string[];
+  /** Changes the grade refused, with why (links that leave the tree, a nested node_modules). */
+  refusedChanges: RefusedChange[];
+  /** Set when the agent's code broke the run (no results although the servers answered): every test is missing. */
+  brokenRun?: string;
   summary: ReturnType<typeof summarize>;
   bugs: BugProgress[];
 }
 
-/** Where a sandboxed jest writes its JSON report. */
-const REPORT_MOUNT = '/run/dn-report';
 const GRADE_OUTPUT_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -48,6 +50,8 @@ const GRADE_OUTPUT_BYTES = 32 * 1024 * 1024;
 export class GradingService {
   private readonly runs: DiskCache<Results>;
   private readonly memo = new Map<string, Promise<Results>>();
+  /** Why the agent's code broke a run, by the results it produced (scored like any other results). */
+  private readonly broken = new WeakMap<Results, string>();
   private inventoryPromise: Promise<string[]> | undefined;
   readonly semaphore: Semaphore;
 
@@ -85,12 +89,19 @@ export class GradingService {
     return this.inventoryPromise;
   }
 
-  /** Results of the task's pristine tree, the reference for the regression penalty. */
+  /**
+   * Results of the task's pristine tree, the reference for the regression penalty. Accepted (and
+   * cached) only when exactly the tests of the bugs present fail: anything else (a server left in
+   * a bad state, a flaky run) would poison every grade of the task, so it is an infrastructure
+   * error naming the difference.
+   */
   async baseline(tree: TaskTree): Promise<Results> {
+    const manifest = await this.catalogue.loadManifest();
+    const accept = (r: Results): void => checkBaseline(r, manifest, tree.bugsPresent);
     // always cached: gradeCache governs the agent's trees, a task's baseline never changes
     const { results } = await this.results(tree.contentHash, true, undefined, async (dir) => {
       await copyTree(tree.dir, dir);
-    });
+    }, undefined, accept);
     return results;
   }
 
@@ -128,6 +139,8 @@ export class GradingService {
         durationMs: performance.now() - started,
         takenChanges: overlay.taken,
         ignoredChanges: overlay.ignored,
+        refusedChanges: overlay.refused,
+        ...(this.broken.has(results) ? { brokenRun: this.broken.get(results)! } : {}),
         summary: summarize(results),
         bugs,
       };
@@ -146,6 +159,7 @@ export class GradingService {
     signal: AbortSignal | undefined,
     build?: (dir: string) => Promise<void>,
     readyDir?: string,
+    accept: (r: Results) => void = () => undefined,
   ): Promise<{ results: Results; cached: boolean }> {
     const expected = await this.inventory();
     const key = `${contentHash}-${GRADER_VERSION}-${sha256(expected.join('\n')).slice(0, 16)}`;
@@ -153,54 +167,60 @@ export class GradingService {
       const inFlight = this.memo.get(key);
       if (inFlight) return { results: await inFlight, cached: true };
       const onDisk = await this.runs.get(key);
-      if (onDisk) {
+      // a cached entry is held to the same acceptance as a fresh run (one written by an older server may not be)
+      if (onDisk && acceptable(onDisk, accept)) {
         this.memo.set(key, Promise.resolve(onDisk));
         return { results: onDisk, cached: true };
       }
     }
     const p = (async () => {
-      if (readyDir) return this.runTree(readyDir, expected, signal);
-      const dir = path.join(this.opts.workRoot, 'grades', newId('run'));
-      try {
-        await this.backend.createWorkspace(dir);
-        await build!(path.join(dir, 'tree'));
-        return await this.runTree(path.join(dir, 'tree'), expected, signal);
-      } finally {
-        await removeTree(dir);
+      let results: Results;
+      if (readyDir) results = await this.runTree(readyDir, expected, signal);
+      else {
+        const dir = path.join(this.opts.workRoot, 'grades', newId('run'));
+        try {
+          await this.backend.createWorkspace(dir);
+          await build!(path.join(dir, 'tree'));
+          results = await this.runTree(path.join(dir, 'tree'), expected, signal);
+        } finally {
+          await removeTree(dir);
+        }
       }
+      accept(results);
+      return results;
     })();
     if (useCache) {
       this.memo.set(key, p);
-      p.then((r) => this.runs.set(key, r), () => this.memo.delete(key)).catch(() => undefined);
+      // a broken run is the agent's result, but not cached: the next grade of the same tree runs again
+      p.then(async (r) => {
+        if (this.broken.has(r)) this.memo.delete(key);
+        else await this.runs.set(key, r);
+      }, () => this.memo.delete(key)).catch(() => undefined);
     }
     return { results: await p, cached: false };
   }
 
   private async runTree(treeDir: string, expected: string[], signal?: AbortSignal): Promise<Results> {
-    const reportDir = `${treeDir}-report`;
     const lease = this.backend.leaseUid();
     try {
-      await mkdir(reportDir, { recursive: true });
-      if (lease) await chown(reportDir, lease.uid, lease.uid);
       await this.backend.prepareWorkspace(treeDir, lease?.uid ?? null);
       const runner = sandboxRunner({
         backend: this.backend,
         root: treeDir,
         nodeModules: this.opts.nodeModulesDir,
         ...(lease ? { uid: lease.uid } : {}),
-        mounts: [{ host: reportDir, sandbox: REPORT_MOUNT, readOnly: false }],
         env: { ...this.opts.infraEnv, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
         maxOutputBytes: GRADE_OUTPUT_BYTES,
         ...(signal ? { signal } : {}),
       });
       const run = await this.semaphore.use(() =>
-        runSuite({ dir: treeDir, runner, expected, timeoutMs: this.opts.gradeTimeoutMs, workDir: reportDir, preflight: () => this.preflight() }),
+        runSuite({ dir: treeDir, runner, expected, timeoutMs: this.opts.gradeTimeoutMs, preflight: () => this.preflight() }),
       );
       if (run.infraError) throw new EnvError('ENV_ERR_INFRA', `the grading run could not complete: ${run.infraError.message}`, { details: run.infraError });
+      if (run.broken !== undefined) this.broken.set(run.results, run.broken);
       return run.results;
     } finally {
       lease?.release();
-      await removeTree(reportDir);
     }
   }
 
@@ -217,7 +237,6 @@ export class GradingService {
     category?: Category;
     files?: string[];
     testNamePattern?: string;
-    reportDir: string;
     signal?: AbortSignal;
   }): Promise<RunResult> {
     const down = await this.preflight();
@@ -227,7 +246,6 @@ export class GradingService {
       root: args.workspace,
       nodeModules: this.opts.nodeModulesDir,
       ...(args.uid !== null ? { uid: args.uid } : {}),
-      mounts: [{ host: args.reportDir, sandbox: REPORT_MOUNT, readOnly: false }],
       env: args.env,
       maxOutputBytes: GRADE_OUTPUT_BYTES,
       ...(args.signal ? { signal: args.signal } : {}),
@@ -237,11 +255,19 @@ export class GradingService {
         dir: args.workspace,
         runner,
         timeoutMs: this.opts.testTimeoutMs,
-        workDir: args.reportDir,
         ...(args.category ? { category: args.category } : {}),
         ...(args.files ? { files: args.files } : {}),
         ...(args.testNamePattern !== undefined ? { testNamePattern: args.testNamePattern } : {}),
       }),
     );
+  }
+}
+
+function acceptable(results: Results, accept: (r: Results) => void): boolean {
+  try {
+    accept(results);
+    return true;
+  } catch {
+    return false;
   }
 }

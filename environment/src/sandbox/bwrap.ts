@@ -1,11 +1,13 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { RESULTS_FD_ENV } from '@datanexus/grader';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
 import { CgroupManager } from './cgroup.ts';
 import { HostAliases, reachableByOthers } from './host-aliases.ts';
+import { BWRAP_ARGS_FD, BWRAP_DATA_FDS, ensureProtectedNode, SANDBOX_PROTECTED_NODE, SANDBOX_RESULTS_FD, spawnWithFds } from './sealed-run.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
 import { sandboxCwd } from './translate.ts';
@@ -29,7 +31,7 @@ export interface BwrapOptions {
   limits: SandboxLimits;
   uidBase: number;
   uidCount: number;
-  /** Where workspaces live; the sandbox uids must be able to reach it (the default is chosen so). */
+  /** Where workspaces live; every sandbox uid must be able to reach it (checked at boot). */
   workRoot: string;
 }
 
@@ -40,9 +42,10 @@ export interface BwrapOptions {
  * Redis and RabbitMQ servers on 127.0.0.1.
  *
  * Started as root, every run first joins a cgroup of its own (kernel-enforced memory, process and
- * fair CPU caps), then drops to a host uid of its own (setpriv), so bwrap runs unprivileged and no
- * capability reaches the sandbox; every workspace is a size-capped tmpfs. Read-only sources the
- * sandbox uids cannot reach (a clone in root's home) are shown through bind-mounted aliases.
+ * fair CPU caps; cgroup.ts), then drops to a host uid of its own (setpriv), so bwrap runs
+ * unprivileged and no capability reaches the sandbox; every workspace is a size-capped tmpfs
+ * (workspace-fs.ts). Read-only sources the sandbox uids cannot reach (a clone in root's home) are
+ * shown through bind-mounted aliases (host-aliases.ts).
  */
 export class BwrapBackend implements SandboxBackend {
   readonly kind = 'bwrap' as const;
@@ -53,10 +56,10 @@ export class BwrapBackend implements SandboxBackend {
   private bwrap = '';
   private setpriv: string | undefined;
   private prlimit: string | undefined;
-  private etcDir = '';
   private systemArgs: string[] = [];
   private closed = false;
   private readonly live = new Set<() => void>();
+  protectedNode: string | null = null;
   readonly cgroups = new CgroupManager();
   readonly workspaceFs = new WorkspaceFs();
   private readonly aliases: HostAliases;
@@ -95,12 +98,12 @@ export class BwrapBackend implements SandboxBackend {
     }
     await this.workspaceFs.check(this.opts.workRoot);
     await this.cgroups.sweep();
-    this.etcDir = path.join(this.opts.workRoot, '.sandbox-etc');
-    await mkdir(this.etcDir, { recursive: true });
-    await chmod(this.etcDir, 0o755);
-    await writeFile(path.join(this.etcDir, 'passwd'), PASSWD, { mode: 0o644 });
-    await writeFile(path.join(this.etcDir, 'group'), GROUP, { mode: 0o644 });
     this.systemArgs = systemMounts();
+    const prefix = nodePrefix();
+    if (prefix) this.systemArgs.push('--ro-bind', await this.aliases.readOnly(prefix), '/opt/node');
+    // the grader's jest parent runs from an execute-only node (sealed-run.ts)
+    this.systemArgs.push('--ro-bind', await this.aliases.readOnly(ensureProtectedNode()), SANDBOX_PROTECTED_NODE);
+    this.protectedNode = SANDBOX_PROTECTED_NODE;
 
     // A smoke run proves namespaces are allowed here (some container runtimes forbid them).
     const dir = await mkdtemp(path.join(this.opts.workRoot, '.bwrap-check-'));
@@ -142,28 +145,29 @@ export class BwrapBackend implements SandboxBackend {
       if (this.root) argv.push(`--nproc=${limits.maxProcesses}`);
       argv.push('--');
     }
-    argv.push(
-      this.bwrap,
+    const inner: string[] = [
       '--unshare-user', '--uid', INNER_UID, '--gid', INNER_UID,
       '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
       '--hostname', 'sandbox',
       '--disable-userns',
       '--die-with-parent', '--new-session',
       ...this.systemArgs,
-      '--ro-bind', path.join(this.etcDir, 'passwd'), '/etc/passwd', '--ro-bind', path.join(this.etcDir, 'group'), '/etc/group',
       '--proc', '/proc', '--dev', '/dev',
       '--size', String(limits.tmpBytes), '--tmpfs', '/tmp',
       '--bind', req.root, SANDBOX_WORKSPACE,
-    );
-    const prefix = nodePrefix();
-    if (prefix) argv.push('--ro-bind', await this.aliases.readOnly(prefix), '/opt/node');
-    if (req.nodeModules) argv.push('--ro-bind', await this.aliases.readOnly(req.nodeModules), `${SANDBOX_WORKSPACE}/node_modules`);
-    for (const m of req.mounts ?? []) argv.push(m.readOnly ? '--ro-bind' : '--bind', m.readOnly ? await this.aliases.readOnly(m.host) : m.host, m.sandbox);
-    argv.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
-    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env };
-    for (const [k, v] of Object.entries(env)) argv.push('--setenv', k, v);
-    argv.push('--', req.command, ...req.args);
+    ];
+    if (req.nodeModules) inner.push('--ro-bind', await this.aliases.readOnly(req.nodeModules), `${SANDBOX_WORKSPACE}/node_modules`);
+    for (const m of req.mounts ?? []) inner.push(m.readOnly ? '--ro-bind' : '--bind', m.readOnly ? await this.aliases.readOnly(m.host) : m.host, m.sandbox);
+    inner.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
+    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env, ...(req.resultsChannel ? { [RESULTS_FD_ENV]: String(SANDBOX_RESULTS_FD) } : {}) };
+    for (const [k, v] of Object.entries(env)) inner.push('--setenv', k, v);
+    // bwrap reads everything but the command from an fd: /proc/1/cmdline in the sandbox names no host path
+    argv.push(this.bwrap, '--args', String(BWRAP_ARGS_FD), '--', req.command, ...req.args);
+    return spawnWithFds({ args: inner, data: [PASSWD, GROUP], resultsChannel: req.resultsChannel === true }, (fds) => this.spawn(argv, req, fds));
+  }
 
+  private spawn(argv: string[], req: SandboxRun, extraFds: number[]): Promise<SandboxResult> {
+    const { limits } = this.opts;
     return spawnContained({
       file: argv[0]!,
       args: argv.slice(1),
@@ -178,6 +182,7 @@ export class BwrapBackend implements SandboxBackend {
       treeMemoryBytes: limits.totalMemoryBytes,
       ...(isCapped(req.root) ? {} : { diskWatch: { dir: req.root, limitBytes: limits.workspaceBytes } }),
       live: this.live,
+      extraFds,
     });
   }
 
@@ -214,6 +219,6 @@ function systemMounts(): string[] {
     else if (st.isDirectory()) args.push('--ro-bind', top, top);
   }
   for (const f of ETC_FILES) args.push('--ro-bind-try', `/etc/${f}`, `/etc/${f}`);
+  args.push('--ro-bind-data', String(BWRAP_DATA_FDS[0]), '/etc/passwd', '--ro-bind-data', String(BWRAP_DATA_FDS[1]), '/etc/group');
   return args;
 }
-

@@ -31,6 +31,9 @@ export class DockerBackend implements SandboxBackend {
   readonly kind = 'docker' as const;
   readonly isolated = true;
   readonly description: string;
+  // No execute-only runner and no results channel: `docker run` passes no extra fds, so a grading
+  // run under docker brings no results (see docs/grading-integrity.md).
+  readonly protectedNode = null;
   private client: RuntimeClient | undefined;
   private readonly running = new Map<string, () => Promise<void>>();
   private closed = false;

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { openResultsChannel, RESULTS_FD_ENV } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { killAll, spawnContained } from './spawn.ts';
@@ -16,6 +17,7 @@ export class UnsafeProcessBackend implements SandboxBackend {
   readonly kind = 'unsafe-process' as const;
   readonly isolated = false;
   readonly description = 'UNSAFE plain processes (no isolation; development only)';
+  readonly protectedNode = null;
   private prlimit: string | undefined;
   private closed = false;
   private readonly live = new Set<() => void>();
@@ -45,13 +47,15 @@ export class UnsafeProcessBackend implements SandboxBackend {
     if (req.nodeModules) await ensureNodeModulesLink(req.root, req.nodeModules);
     const toHost = sandboxToHost(req.root, req.mounts);
     const args = req.args.map((a) => mapPaths(a, toHost));
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...mapEnv(req.env, toHost) };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...mapEnv(req.env, toHost) };
+    const channel = req.resultsChannel ? openResultsChannel() : undefined;
+    if (channel) env[RESULTS_FD_ENV] = '3';
     const cwd = mapPaths(sandboxCwd(req.cwd), toHost);
     const prefix = this.prlimit
       ? [this.prlimit, `--data=${this.limits.processMemoryBytes}`, `--fsize=${this.limits.maxFileBytes}`, '--core=0', '--']
       : [];
     const argv = [...prefix, mapPaths(req.command, toHost), ...args];
-    const result = await spawnContained({
+    const running = spawnContained({
       file: argv[0]!,
       args: argv.slice(1),
       cwd,
@@ -64,7 +68,16 @@ export class UnsafeProcessBackend implements SandboxBackend {
       treeMemoryBytes: this.limits.totalMemoryBytes,
       diskWatch: { dir: req.root, limitBytes: this.limits.workspaceBytes },
       live: this.live,
+      ...(channel ? { extraFds: [channel.writeFd] } : {}),
     });
+    channel?.spawned();
+    let result: SandboxResult;
+    try {
+      result = await running;
+      if (channel) result.results = mapPaths((await channel.collect(1000)).text, invert(toHost));
+    } finally {
+      channel?.close();
+    }
     const toSandbox = invert(toHost);
     result.stdout.text = mapPaths(result.stdout.text, toSandbox);
     result.stderr.text = mapPaths(result.stderr.text, toSandbox);

@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandRunner, RunnerOutput } from '@datanexus/grader';
+import { GRADER_RUNTIME_DIR, type CommandRunner, type RunnerOutput } from '@datanexus/grader';
+import { EnvError } from '../errors.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
+import { SANDBOX_GRADER_RUNTIME } from './sealed-run.ts';
 import { invert, mapPaths, type PathMap } from './translate.ts';
 import type { Mount, SandboxBackend } from './types.ts';
 
@@ -14,7 +15,7 @@ export interface SandboxRunnerOptions {
   root: string;
   nodeModules: string | null;
   uid?: number;
-  /** Extra mounts; a host path inside one may appear in arguments (jest's --outputFile). */
+  /** Extra mounts; a host path inside one may appear in arguments. */
   mounts?: Mount[];
   /** The sandbox's environment (namespace, DN_* server URLs, seed). */
   env: Record<string, string>;
@@ -25,13 +26,15 @@ export interface SandboxRunnerOptions {
 
 /**
  * The grader's CommandRunner over a sandbox. The grader speaks host paths; the sandbox shows the
- * tree at /workspace and the report directory at its mount point. Arguments go in translated,
- * and output (stdout, stderr, and report files the command was told to write) comes back with
- * host paths, so the grader's normalization sees the tree where it put it.
+ * tree at /workspace and the grader's runtime (the jest parent's entry) read-only at
+ * /opt/dn-grader. Arguments go in translated, and output (stdout, stderr and the results channel)
+ * comes back with host paths, so the grader's normalization sees the tree where it put it. A run
+ * with a results channel runs node from the backend's execute-only copy, when it has one.
  */
 export function sandboxRunner(o: SandboxRunnerOptions): CommandRunner {
   const root = path.resolve(o.root);
-  const toSandbox: PathMap = [[root, SANDBOX_WORKSPACE], ...(o.mounts ?? []).map((m): [string, string] => [path.resolve(m.host), m.sandbox])];
+  const mounts: Mount[] = [...(o.mounts ?? []), { host: GRADER_RUNTIME_DIR, sandbox: SANDBOX_GRADER_RUNTIME, readOnly: true }];
+  const toSandbox: PathMap = [[root, SANDBOX_WORKSPACE], ...mounts.map((m): [string, string] => [path.resolve(m.host), m.sandbox])];
   const toHost = invert(toSandbox);
   return async (cmd, args, opts): Promise<RunnerOutput> => {
     const cwd = path.resolve(opts.cwd);
@@ -40,7 +43,8 @@ export function sandboxRunner(o: SandboxRunnerOptions): CommandRunner {
     const env: Record<string, string> = Object.create(null);
     for (const [k, v] of Object.entries(opts.env)) if (PASSED_THROUGH.has(k)) env[k] = v;
     Object.assign(env, o.env);
-    const command = cmd === process.execPath ? 'node' : mapPaths(cmd, toSandbox);
+    const node = opts.resultsChannel && o.backend.protectedNode ? o.backend.protectedNode : 'node';
+    const command = cmd === process.execPath || cmd === 'node' ? node : mapPaths(cmd, toSandbox);
     const r = await o.backend.run({
       command,
       args: args.map((a) => mapPaths(a, toSandbox)),
@@ -51,17 +55,13 @@ export function sandboxRunner(o: SandboxRunnerOptions): CommandRunner {
       maxOutputBytes: opts.maxOutputBytes ?? o.maxOutputBytes,
       outputKillBytes: o.outputKillBytes,
       nodeModules: o.nodeModules,
-      mounts: o.mounts,
+      mounts,
       uid: o.uid,
       signal: o.signal,
+      ...(opts.resultsChannel ? { resultsChannel: true } : {}),
     });
-    for (const a of args) {
-      const m = /^--outputFile=(.+)$/.exec(a);
-      if (!m) continue;
-      const file = m[1]!;
-      const text = await readFile(file, 'utf8').catch(() => undefined);
-      if (text !== undefined) await writeFile(file, mapPaths(text, toHost));
-    }
+    // cancelled from outside (episode closed, server shutting down): not the code's doing, and no result
+    if (r.killedBy === 'abort') throw new EnvError('ENV_ERR_INFRA', 'the run was cancelled');
     let stderr = mapPaths(r.stderr.text, toHost);
     // Memory or output blown by the code under test is the code's doing: reported like a timeout
     // (its tests come back missing), never as an infrastructure error.
@@ -71,6 +71,7 @@ export function sandboxRunner(o: SandboxRunnerOptions): CommandRunner {
       stdout: mapPaths(r.stdout.text, toHost),
       stderr,
       timedOut: r.timedOut || r.killedBy === 'memory' || r.killedBy === 'output' || r.killedBy === 'disk',
+      ...(r.results !== undefined ? { results: mapPaths(r.results, toHost) } : {}),
     };
   };
 }

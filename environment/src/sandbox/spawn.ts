@@ -21,6 +21,8 @@ export interface SpawnSpec extends Pick<SandboxRun, 'timeoutMs' | 'maxOutputByte
   diskWatch?: { dir: string; limitBytes: number };
   /** The backend's set of kill functions of running processes (for its close()). */
   live: Set<() => void>;
+  /** Host fds the child gets as its fds 3, 4, … (bwrap's --args file, the results channel). */
+  extraFds?: number[];
 }
 
 // After the main process exits, its stdout may still be held open by something it left behind;
@@ -64,7 +66,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(spec.extraFds ?? [])],
     });
     const stdout = new OutputCapture(spec.maxOutputBytes);
     const stderr = new OutputCapture(spec.maxOutputBytes);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, lstat, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { lchown, lstat, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Absolute path of a program on PATH, or undefined. */
@@ -20,16 +20,20 @@ export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-/** chown -R without following symlinks (lchown), so a link planted in a workspace cannot redirect it. */
+/**
+ * chown -R that never follows a link: links are left alone, every other entry is lchown'ed, and
+ * only real directories (readdir's lstat-based types) are entered, so a link planted in a
+ * workspace cannot redirect it to a host file.
+ */
 export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   const st = await lstat(dir);
   if (st.isSymbolicLink()) return;
-  await chown(dir, uid, gid);
+  await lchown(dir, uid, gid);
   if (!st.isDirectory()) return;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) await chownTree(p, uid, gid);
-    else if (!entry.isSymbolicLink()) await chown(p, uid, gid);
+    else if (!entry.isSymbolicLink()) await lchown(p, uid, gid);
   }
 }
 

@@ -31,6 +31,11 @@ export interface SandboxRun {
   mounts?: Mount[];
   /** Host uid the run executes as (bwrap started as root); leased from the backend's pool. */
   uid?: number;
+  /**
+   * Give the command a results channel (a pipe; its fd number in DN_RESULTS_FD) and return what
+   * came over it. Only the grader's jest parent asks for one.
+   */
+  resultsChannel?: boolean;
 }
 
 export interface CapturedOutput {
@@ -50,6 +55,8 @@ export interface SandboxResult {
   timedOut: boolean;
   killedBy: KillReason | null;
   durationMs: number;
+  /** What came over the results channel, when one was asked for. */
+  results?: string;
 }
 
 export interface UidLease {
@@ -71,6 +78,11 @@ export interface SandboxBackend {
   readonly isolated: boolean;
   readonly description: string;
   readonly limitsInForce: LimitsInForce;
+  /**
+   * Sandbox path of a node binary the sandbox user may execute but not read: a process started
+   * from it is non-dumpable (no ptrace, no /proc/<pid>/fd or mem for its peers). Null: plain `node`.
+   */
+  readonly protectedNode: string | null;
   /** Throws ENV_ERR_SANDBOX_UNAVAILABLE with the reason when the backend cannot run here. */
   check(): Promise<void>;
   /** A host uid for one episode or one grading run, or null when this backend does not use them. */

@@ -69,6 +69,8 @@ export const GradeReportSchema = Type.Object({
   durationMs: Type.Number(),
   takenChanges: Type.Array(Type.String()),
   ignoredChanges: Type.Array(Type.String(), { description: 'Edits to tests, jest config or package files: never graded.' }),
+  refusedChanges: Type.Array(Type.Object({ path: Type.String(), reason: Type.String() }, { additionalProperties: false }), { description: 'Entries the grade refused (links leaving the workspace, nested node_modules); the pristine version was graded.' }),
+  brokenRun: Type.Optional(Type.String({ description: 'The code under test broke the run (no results while the servers answered): every test counts as missing.' })),
   summary: Counts,
   bugs: Type.Array(Type.Object({
     id: Type.String(),

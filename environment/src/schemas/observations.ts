@@ -124,6 +124,7 @@ export const SubmitObservation = Type.Object({
   reward: Type.Number(),
   bugsFixed: Type.Array(Type.String()),
   counts: Counts,
+  notices: Type.Optional(Type.Array(Type.String(), { description: 'What the grade refused from the workspace, or why the run brought no results.' })),
 }, { additionalProperties: false, title: 'submit' });
 
 const StepObservationUnion = Type.Union([ReadFileObservation, ListFilesObservation, SearchObservation, ExecObservation, PatchObservation, RunTestsObservation, SubmitObservation]);

@@ -1,7 +1,8 @@
-import { chmod, chown, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FilePatch, Hunk } from './diff-parse.ts';
 import { resolveWorkspacePath, type WorkspaceRoots } from './resolve.ts';
+import { NotARegularFile, readRegularFile, replaceFile } from './safe-fs.ts';
 
 /** The agent's patch does not fit the files: an observation, not a request error. */
 export class PatchApplyError extends Error {
@@ -96,8 +97,12 @@ export async function planPatch(roots: WorkspaceRoots, patches: FilePatch[]): Pr
     if (p) return p.content;
     const st = await lstat(abs).catch(() => undefined);
     if (!st) return undefined;
-    if (!st.isFile()) throw new PatchApplyError(`${rel} is not a regular file`);
-    return readFile(abs);
+    try {
+      return (await readRegularFile(abs)).data;
+    } catch (err) {
+      if (err instanceof NotARegularFile) throw new PatchApplyError(`${rel} is not a regular file`);
+      throw err;
+    }
   };
 
   for (const fp of patches) {
@@ -145,21 +150,18 @@ export async function planPatch(roots: WorkspaceRoots, patches: FilePatch[]): Pr
 
 /**
  * Writes a plan. A failure half-way (disk full) restores what was already written, so the
- * workspace is left as it was. New files and directories get `owner` (the sandbox's uid).
+ * workspace is left as it was. Files are replaced (a fresh file renamed over the name), never
+ * written in place, so a hard link in the workspace is not written through. New files and
+ * directories get `owner` (the sandbox's uid).
  */
 export async function commitPlan(planned: Planned[], owner: number | null): Promise<void> {
   const undo: Array<() => Promise<void>> = [];
   try {
     for (const p of planned) {
-      const before = await lstat(p.abs).catch(() => undefined);
-      const old = before?.isFile() ? await readFile(p.abs) : undefined;
-      const oldMode = before?.mode;
+      const old = await readRegularFile(p.abs).catch(() => undefined);
       undo.push(async () => {
         if (old === undefined) await rm(p.abs, { force: true });
-        else {
-          await writeFile(p.abs, old);
-          if (oldMode !== undefined) await chmod(p.abs, oldMode & 0o7777);
-        }
+        else await replaceFile(p.abs, old.data, old.mode, owner);
       });
       if (p.content === undefined) {
         await rm(p.abs, { force: true });
@@ -167,10 +169,8 @@ export async function commitPlan(planned: Planned[], owner: number | null): Prom
       }
       const createdDir = await mkdirOwned(path.dirname(p.abs), owner);
       if (createdDir) undo.push(async () => rm(createdDir, { recursive: true, force: true }));
-      await writeFile(p.abs, p.content);
-      if (p.mode !== undefined) await chmod(p.abs, p.mode & 0o777);
-      else if (!before) await chmod(p.abs, 0o644);
-      if (owner !== null) await chown(p.abs, owner, owner);
+      const mode = p.mode !== undefined ? p.mode & 0o777 : old ? old.mode & 0o7777 : 0o644;
+      await replaceFile(p.abs, p.content, mode, owner);
     }
   } catch (err) {
     for (const u of undo.reverse()) await u().catch(() => undefined);

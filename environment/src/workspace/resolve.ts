@@ -1,7 +1,8 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
+import { linkLeavesTree } from './safe-fs.ts';
 
 export interface WorkspaceRoots {
   /** Host directory of the workspace. */
@@ -28,10 +29,60 @@ function isInside(child: string, parent: string): boolean {
 }
 
 /**
+ * Inside the workspace (the agent's tree, handled by a root server) no link is followed on the
+ * way: every directory component is lstat'ed and a symlink among them is refused. The last
+ * component may be a link for reads (read_file then refuses it, list_files shows it), never for writes.
+ */
+async function checkNoLinkOnTheWay(input: string, base: string, inner: string, forWrite: boolean): Promise<void> {
+  if (inner === '') return;
+  const parts = inner.split('/');
+  let p = base;
+  for (const [i, part] of parts.entries()) {
+    p = path.join(p, part);
+    const st = await lstat(p).catch(() => undefined);
+    if (!st) return; // the rest does not exist yet (a file a patch creates)
+    const last = i === parts.length - 1;
+    if (st.isSymbolicLink() && (!last || forWrite)) {
+      throw outside(input, last ? 'is a symlink; patches change regular files only' : `goes through the symlink ${parts.slice(0, i + 1).join('/')}, which is not followed`);
+    }
+    if (last && st.isSymbolicLink()) {
+      // shown, never followed; one that leads out or nowhere is refused outright
+      const target = await readlink(p);
+      if (linkLeavesTree(inner, target)) throw outside(input, 'is a symlink that leads outside the workspace');
+      if (!(await lstat(path.join(base, path.posix.join(path.posix.dirname(inner), target))).catch(() => undefined))) {
+        throw outside(input, 'is a symlink that points nowhere inside the workspace');
+      }
+    }
+    if (!last && !st.isDirectory()) return; // a file used as a directory: the action reports not found
+  }
+}
+
+/** The shared node_modules (ours, read-only) has links of its own: they must resolve inside it. */
+async function checkSharedPath(input: string, base: string, abs: string): Promise<void> {
+  const baseReal = await realpath(base);
+  let probe = abs;
+  for (;;) {
+    const st = await lstat(probe).catch(() => undefined);
+    if (st) {
+      const real = await realpath(probe).catch(() => undefined);
+      if (real === undefined) {
+        if (st.isSymbolicLink()) throw outside(input, 'is a symlink that points nowhere inside the workspace');
+        return;
+      }
+      if (!isInside(real, baseReal)) throw outside(input, 'resolves through a symlink to a place outside the workspace');
+      return;
+    }
+    const parent = path.dirname(probe);
+    if (parent === probe || !isInside(parent, base)) return;
+    probe = parent;
+  }
+}
+
+/**
  * Checks a path an action names and returns where it is. Refused (ENV_ERR_PATH_OUTSIDE_WORKSPACE):
- * absolute paths other than /workspace/…, NUL bytes, ".." that climbs out, and paths whose
- * existing part resolves through a symlink to somewhere outside the workspace (or outside the
- * shared node_modules for paths under it). `forWrite` also refuses node_modules and symlinks.
+ * absolute paths other than /workspace/…, NUL bytes, ".." that climbs out, paths that go through
+ * a symlink inside the workspace, and, under the shared node_modules, paths that resolve outside it.
+ * `forWrite` also refuses node_modules and symlinks.
  */
 export async function resolveWorkspacePath(roots: WorkspaceRoots, input: string, opts: { forWrite?: boolean } = {}): Promise<ResolvedPath> {
   if (typeof input !== 'string') throw outside(String(input), 'is not a string');
@@ -55,26 +106,7 @@ export async function resolveWorkspacePath(roots: WorkspaceRoots, input: string,
   const base = shared ? roots.nodeModules! : roots.root;
   const inner = shared ? rel.split('/').slice(1).join('/') : rel;
   const abs = inner === '' ? base : path.join(base, ...inner.split('/'));
-  const baseReal = await realpath(base);
-
-  // Resolve the longest existing prefix: a symlink anywhere along it must stay inside.
-  let probe = abs;
-  for (;;) {
-    const st = await lstat(probe).catch(() => undefined);
-    if (st) {
-      if (opts.forWrite && probe === abs && st.isSymbolicLink()) throw outside(input, 'is a symlink; patches change regular files only');
-      const real = await realpath(probe).catch(() => undefined);
-      if (real === undefined) {
-        // a dangling symlink: where it points is all that matters
-        if (st.isSymbolicLink()) throw outside(input, 'is a symlink that points nowhere inside the workspace');
-        break;
-      }
-      if (!isInside(real, baseReal)) throw outside(input, 'resolves through a symlink to a place outside the workspace');
-      break;
-    }
-    const parent = path.dirname(probe);
-    if (parent === probe || !isInside(parent, base)) break;
-    probe = parent;
-  }
+  if (shared) await checkSharedPath(input, base, abs);
+  else await checkNoLinkOnTheWay(input, base, inner, opts.forWrite === true);
   return { rel, abs, shared };
 }
