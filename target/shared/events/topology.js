@@ -91,8 +91,8 @@ function exchangeFor(def) {
   return EXCHANGES[def.exchange];
 }
 
-// Work queues dead-letter into dn.dlx under their own name, so `nack(msg, false, false)` lands the
-// message in `<name>.dead` with an `x-death` record of where it came from.
+// Work queues dead-letter into dn.dlx under their own name, so a delivery rejected without requeue
+// lands in `<name>.dead` with an `x-death` record of where it came from.
 function workQueueOptions(def) {
   return {
     durable: true,

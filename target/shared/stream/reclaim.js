@@ -22,7 +22,7 @@ async function reclaimStale({ redis, stream, group, consumer, minIdleMs, handler
   const stats = { claimed: 0, processed: 0, failed: 0, deleted: 0, rounds: 0 };
   let cursor = '0-0';
   do {
-    const [next, claimed, deleted = []] = await redis.xautoclaim(stream, group, consumer, minIdleMs, cursor, 'COUNT', count);
+    const [, claimed, deleted = []] = await redis.xautoclaim(stream, group, consumer, minIdleMs, cursor, 'COUNT', count);
     stats.rounds++;
     for (const raw of claimed) {
       const entry = toEntry(raw);

@@ -100,6 +100,35 @@ describe('rabbit client reconnect through a fault proxy', () => {
     await expect(publishAndReceive('recovered')).resolves.toBe('recovered');
   });
 
+  test('a reconnect whose setup fails is not reported as reconnected; the next attempt runs it again', async () => {
+    let refuseSetup = false;
+    let failingSetupRuns = 0;
+    await rabbit.addSetup(async () => {
+      if (!refuseSetup) return;
+      failingSetupRuns++;
+      refuseSetup = false;
+      throw new Error('setup refused once');
+    });
+    refuseSetup = true;
+    const disconnected = waitForEvent(rabbit, 'disconnected');
+    proxy.cut();
+    await disconnected;
+
+    const firstAttempt = Promise.race([
+      waitForEvent(rabbit, 'reconnect-failed').then(() => 'reconnect-failed'),
+      waitForEvent(rabbit, 'reconnected').then(() => 'reconnected'),
+    ]);
+    await clock.advanceAsync(100);
+    await expect(firstAttempt).resolves.toBe('reconnect-failed');
+    expect(failingSetupRuns).toBe(1);
+    expect(rabbit.state).toBe('reconnecting');
+
+    const reconnected = waitForEvent(rabbit, 'reconnected');
+    await clock.advanceAsync(200);
+    await expect(reconnected).resolves.toEqual({ attempts: 2 });
+    await expect(publishAndReceive('after a failed setup')).resolves.toBe('after a failed setup');
+  });
+
   test('close stops a pending reconnect', async () => {
     const disconnected = waitForEvent(rabbit, 'disconnected');
     proxy.cut();

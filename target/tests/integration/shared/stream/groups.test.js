@@ -42,6 +42,15 @@ describe('ensureGroup', () => {
     const groups = await r.xinfo('GROUPS', 's:fresh');
     expect(groups).toHaveLength(1);
     expect(await rawRedis().exists(`${ns.env.REDIS_PREFIX}s:fresh`)).toBe(1);
+    // Creating the stream must not put anything in it for consumers to read.
+    expect(await r.xlen('s:fresh')).toBe(0);
+  });
+
+  test('a key that holds something else than a stream is an error, not an existing group', async () => {
+    const r = redis();
+    await r.set('s:plain', 'not a stream');
+    await expect(ensureGroup(r, 's:plain', 'g')).rejects.toThrow(/WRONGTYPE/);
+    expect(await r.get('s:plain')).toBe('not a stream');
   });
 
   test('a second call keeps the group position', async () => {
@@ -65,6 +74,18 @@ describe('stream consumer', () => {
     await consumer.poll();
     expect(seen).toEqual(ids);
     expect((await r.xpending('s:early', 'aggregate'))[0]).toBe(0);
+  });
+
+  test("a group created with startId '$' skips the backlog and receives only later entries", async () => {
+    const r = redis();
+    await appendN(r, 's:tail', 3);
+    const seen = [];
+    const consumer = createConsumer({ redis: r, stream: 's:tail', group: 'live', consumer: 'live-1', startId: '$', handler: async (e) => seen.push(e.id) });
+    await consumer.poll();
+    expect(seen).toEqual([]);
+    const later = await appendN(r, 's:tail', 2);
+    await consumer.poll();
+    expect(seen).toEqual(later);
   });
 
   test('every group created after the backlog was written receives all of it', async () => {

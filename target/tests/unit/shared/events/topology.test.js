@@ -93,22 +93,18 @@ describe('setupTopology', () => {
     expect(replies).toBe(ch.calls.length);
   });
 
-  test('declares every exchange before the first queue and each queue before its bindings', async () => {
+  test('declares each exchange and each queue before the first binding to them', async () => {
     const ch = recordingChannel();
     await setupTopology(ch);
     const declaredExchanges = new Set();
     const declaredQueues = new Set();
-    let sawQueue = false;
     for (const { method, args } of ch.calls) {
-      if (method === 'assertExchange') {
-        expect(sawQueue).toBe(false);
-        declaredExchanges.add(args[0]);
-      } else if (method === 'assertQueue') {
-        sawQueue = true;
-        declaredQueues.add(args[0]);
-      } else if (method === 'bindQueue') {
-        expect(declaredQueues.has(args[0])).toBe(true);
-        expect(declaredExchanges.has(args[1])).toBe(true);
+      if (method === 'assertExchange') declaredExchanges.add(args[0]);
+      if (method === 'assertQueue') declaredQueues.add(args[0]);
+      if (method === 'bindQueue') {
+        expect(`bind ${args[0]} -> ${args[1]}: queue declared ${declaredQueues.has(args[0])}, exchange declared ${declaredExchanges.has(args[1])}`).toBe(
+          `bind ${args[0]} -> ${args[1]}: queue declared true, exchange declared true`,
+        );
       }
     }
     for (const name of Object.keys(QUEUES)) {
@@ -116,6 +112,7 @@ describe('setupTopology', () => {
       expect(declaredQueues.has(`${name}.retry`)).toBe(true);
       expect(declaredQueues.has(`${name}.dead`)).toBe(true);
     }
+    expect([...declaredExchanges].sort()).toEqual(Object.values(EXCHANGES).map((e) => e.name).sort());
   });
 
   test('declares exchanges with exactly the table type and options', async () => {
@@ -127,14 +124,28 @@ describe('setupTopology', () => {
 });
 
 describe('registerHandler', () => {
-  test('re-declares the exchange only with the table type and options, then queue, bindings and consumer', async () => {
+  test('declares nothing the table does not say, then the queue, its bindings and the consumer', async () => {
     const ch = recordingChannel();
     await registerHandler(ch, { queue: 'workers.tasks', handler: async () => {}, prefetch: 4 });
-    const methods = ch.calls.map((c) => c.method);
-    expect(methods).toEqual(['assertExchange', 'assertQueue', 'bindQueue', 'prefetch', 'consume']);
-    expect(ch.calls[0].args).toEqual(['dn.tasks', 'direct', { durable: true }]);
-    expect(ch.calls[1].args).toEqual(['workers.tasks', workQueueOptions(queueDefinition('workers.tasks'))]);
-    expect(ch.calls[2].args).toEqual(['workers.tasks', 'dn.tasks', 'task.requested']);
-    expect(ch.calls[3].args).toEqual([4]);
+    // Any declaration of an existing exchange with another type or other options is refused by the
+    // broker (406), which closes the channel. amqplib's defaults: durable, not autoDelete or internal.
+    const effective = (options = {}) => ({
+      durable: options.durable ?? true,
+      autoDelete: options.autoDelete ?? false,
+      internal: options.internal ?? false,
+      arguments: options.arguments ?? {},
+    });
+    const exchangeDeclarations = ch.calls.filter((c) => c.method === 'assertExchange').map((c) => c.args);
+    for (const [name, type, options] of exchangeDeclarations) {
+      const table = Object.values(EXCHANGES).find((e) => e.name === name);
+      expect([name, type, effective(options)]).toEqual([name, table && table.type, effective(table && table.options)]);
+    }
+    const rest = ch.calls.filter((c) => c.method !== 'assertExchange');
+    expect(rest.map((c) => [c.method, ...c.args.slice(0, 3)])).toEqual([
+      ['assertQueue', 'workers.tasks', workQueueOptions(queueDefinition('workers.tasks'))],
+      ['bindQueue', 'workers.tasks', 'dn.tasks', 'task.requested'],
+      ['prefetch', 4],
+      ['consume', 'workers.tasks', expect.any(Function), { noAck: false }],
+    ]);
   });
 });

@@ -21,6 +21,17 @@ describe('orderMigrations', () => {
     expect(files).toEqual(['010_c.sql', '002_b.sql', '1_a.sql']);
   });
 
+  test('orders a mix of zero-padded and plain prefixes by their value', () => {
+    expect(orderMigrations(['10_d.sql', '002_b.sql', '1_a.sql', '03_c.sql', '9_e.sql', '0100_f.sql'])).toEqual([
+      '1_a.sql',
+      '002_b.sql',
+      '03_c.sql',
+      '9_e.sql',
+      '10_d.sql',
+      '0100_f.sql',
+    ]);
+  });
+
   test('rejects two files with the same number', () => {
     expect(() => orderMigrations(['1_a.sql', '2_b.sql', '02_c.sql'])).toThrow(
       expect.objectContaining({ code: 'DN_MIGRATION_ORDER', details: { version: 2, files: ['2_b.sql', '02_c.sql'] } }),

@@ -31,6 +31,24 @@ describe('shared entry point', () => {
     expect(out).toEqual({ loadedIndex: false, keys: ['clients', 'config', 'contracts', 'events', 'service', 'stream', 'utils'], level: 'warn', logLevel: 'warn' });
   });
 
+  test('requiring shared/ reads no environment; a bad LOG_LEVEL is reported when the default config is first used', () => {
+    // config.js promises that requiring shared/ never fails because of a variable a process may
+    // never read: the default config, and the logger's default level with it, are read on first use.
+    const script = `
+      const path = require('node:path');
+      const at = (p) => path.join(${JSON.stringify(SHARED)}, p);
+      const shared = require(at('index.js'));
+      const { createLogger } = require(at('utils/logger.js'));
+      const out = { explicit: createLogger({ level: 'error', sink: [] }).level };
+      const attempt = (fn) => { try { fn(); return 'ok'; } catch (err) { return err.code || err.name; } };
+      out.config = attempt(() => shared.config.get('LOG_LEVEL'));
+      out.defaultLevel = attempt(() => createLogger({ sink: [] }));
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, LOG_LEVEL: 'verbose' } }).toString());
+    expect(out).toEqual({ explicit: 'error', config: 'DN_CONFIG_INVALID', defaultLevel: 'DN_CONFIG_INVALID' });
+  });
+
   // Services and tests load shared/ through different modules; whichever comes first, every
   // factory must work with its default logger. Each case is a fresh node process.
   test.each([
