@@ -1,8 +1,13 @@
 'use strict';
 
+const crypto = require('node:crypto');
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { bootAuthApp, call, internalHeaders } = require('../../../system/services/harness');
+
+// Password derivations, recorded from before auth is loaded, so they are seen however its code
+// reaches scrypt.
+const scryptCalls = jest.spyOn(crypto, 'scrypt');
 
 const ns = useNamespace({ databases: ['users'], rabbit: false });
 let auth;
@@ -28,6 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await auth.close();
+  scryptCalls.mockRestore();
 });
 
 const login = (email, password) => call(auth.app, { method: 'POST', url: '/v1/sessions', payload: { email, password } });
@@ -47,6 +53,20 @@ describe('console login', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json().code).toBe('AUTH_INVALID_CREDENTIALS');
     expect(res.json()).not.toHaveProperty('token');
+  });
+
+  test('an unknown email costs a password derivation, as a wrong password does', async () => {
+    expect((await login('nobody@acme.test', 'some-password-1')).statusCode).toBe(401); // first use of the placeholder
+    async function derivationsDuring(email, password) {
+      scryptCalls.mockClear();
+      const res = await login(email, password);
+      expect(res.statusCode).toBe(401);
+      return scryptCalls.mock.calls.length;
+    }
+    const wrongPassword = await derivationsDuring('alice@acme.test', 'alice-password-2');
+    const unknownEmail = await derivationsDuring('nobody@acme.test', 'alice-password-2');
+    expect(wrongPassword).toBeGreaterThan(0);
+    expect(unknownEmail).toBe(wrongPassword);
   });
 
   test('the right password logs in, whatever the case of the email', async () => {
