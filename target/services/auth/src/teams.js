@@ -24,7 +24,10 @@ function createTeams({ postgres, clock, idFactory = () => crypto.randomUUID() })
     if (!found || found.tenant_id !== caller.tenantId) throw authError('AUTH_TEAM_NOT_FOUND', `no team ${teamId}`);
     if (atLeast(caller.role, 'admin')) return found;
     if (caller.userId) {
-      const { rows } = await q('SELECT role FROM team_members WHERE team_id = $1 AND user_id = $2', [teamId, caller.userId]);
+      const { rows } = await q(
+        'SELECT m.role FROM team_members m JOIN teams t ON t.id = m.team_id WHERE t.tenant_id = $1 AND m.user_id = $2',
+        [caller.tenantId, caller.userId],
+      );
       if (rows[0] && TEAM_ROLES.indexOf(rows[0].role) >= TEAM_ROLES.indexOf(minimum)) return found;
     }
     throw authError('AUTH_FORBIDDEN', `not allowed on team ${teamId}`);
@@ -87,7 +90,7 @@ async function teamRoutes(app, { teams, callerOf }) {
 
   app.get('/v1/teams/:id/members', { schema: S.listMembers }, async (req) => {
     const caller = callerOf(req);
-    await teams.authorize(caller, req.query.teamId || req.params.id, 'viewer');
+    await teams.authorize(caller, req.params.id, 'viewer');
     return { items: await teams.members(req.params.id) };
   });
 }

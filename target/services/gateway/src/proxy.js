@@ -21,9 +21,7 @@ const HOP_BY_HOP = new Set([
   'x-forwarded-for',
 ]);
 
-// Identity headers: upstream services trust them because they come with the internal token.
-const IDENTITY_HEADER = /^x-(tenant|user|key|internal)-/;
-
+/** The identity of `principal` as headers: upstream services trust them because they come with the internal token. */
 function identityHeaders(principal) {
   if (!principal) return {};
   const headers = { 'x-tenant-id': principal.tenantId, 'x-user-role': principal.role };
@@ -103,4 +101,4 @@ function forward({ instance, method, path, headers, body, clock, timeoutMs }) {
   });
 }
 
-module.exports = { forward, upstreamHeaders, identityHeaders, UpstreamError, IDENTITY_HEADER };
+module.exports = { forward, upstreamHeaders, identityHeaders, UpstreamError };

@@ -22,9 +22,9 @@ local added = math.floor(elapsed / per)
 if tokens + added >= burst then
   tokens = burst
   last = now
-elseif added > 0 then
+else
   tokens = tokens + added
-  last = last + added * per
+  last = now
 end
 local allowed = 0
 local retry = 0

@@ -66,7 +66,7 @@ describe('auth when PostgreSQL misbehaves', () => {
 
   test('a rotation whose insert fails leaves the old key working and creates nothing', async () => {
     const old = await issue('t-rot');
-    // A real database fault on the second statement of the rotation.
+    // A real database fault on the insert of the new key.
     await auth.postgres.query('users', `
       CREATE FUNCTION refuse_rotation() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'disk full'; END $$;
@@ -80,6 +80,25 @@ describe('auth when PostgreSQL misbehaves', () => {
       expect(rows).toEqual([{ id: old.id, revoked_at: null }]);
     } finally {
       await auth.postgres.query('users', 'DROP TRIGGER refuse_rotation ON api_keys; DROP FUNCTION refuse_rotation()');
+    }
+  });
+
+  test('a rotation whose revocation of the old key fails leaves the old key working and creates nothing', async () => {
+    const old = await issue('t-rot-revoke');
+    // A real database fault on the revocation of the old key.
+    await auth.postgres.query('users', `
+      CREATE FUNCTION refuse_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'disk full'; END $$;
+      CREATE TRIGGER refuse_revocation BEFORE UPDATE ON api_keys FOR EACH ROW
+        WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL) EXECUTE FUNCTION refuse_revocation();`);
+    try {
+      const res = await call(auth.app, { method: 'POST', url: `/v1/keys/${old.id}/rotate`, headers: internalHeaders({ tenantId: 't-rot-revoke', role: 'admin' }) });
+      expect(res.statusCode).toBe(500);
+      expect((await verify(old.key)).statusCode).toBe(200);
+      const { rows } = await auth.postgres.query('users', "SELECT id, revoked_at FROM api_keys WHERE tenant_id = 't-rot-revoke'");
+      expect(rows).toEqual([{ id: old.id, revoked_at: null }]);
+    } finally {
+      await auth.postgres.query('users', 'DROP TRIGGER refuse_revocation ON api_keys; DROP FUNCTION refuse_revocation()');
     }
   });
 });

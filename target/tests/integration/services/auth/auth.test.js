@@ -45,7 +45,19 @@ describe('api keys', () => {
     expect((await verify(created.key)).statusCode).toBe(200);
     const revoke = await call(auth.app, { method: 'DELETE', url: `/v1/keys/${created.id}`, headers: admin() });
     expect(revoke.statusCode).toBe(204);
-    clock.advance(1000);
+    const res = await verify(created.key); // no time passes: a cache entry must not outlive the revocation
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('AUTH_INVALID_KEY');
+  });
+
+  test('a verified key is served from the cache until its entry expires', async () => {
+    const created = await issue();
+    expect((await verify(created.key)).statusCode).toBe(200);
+    // Revoked behind auth's back (no purge): only the cache can still answer 200.
+    await auth.postgres.query('users', 'UPDATE api_keys SET revoked_at = now() WHERE id = $1', [created.id]);
+    clock.advance(auth.config.KEY_CACHE_TTL_MS - 1);
+    expect((await verify(created.key)).statusCode).toBe(200);
+    clock.advance(1);
     const res = await verify(created.key);
     expect(res.statusCode).toBe(401);
     expect(res.json().code).toBe('AUTH_INVALID_KEY');

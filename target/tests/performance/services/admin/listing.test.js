@@ -1,5 +1,6 @@
 'use strict';
 
+const pg = require('pg');
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { bootAdminApp, call, internalHeaders } = require('../../../system/services/harness');
@@ -9,8 +10,20 @@ let admin;
 const ops = internalHeaders({ tenantId: 'platform', role: 'platform-admin' });
 const TENANTS = 1200;
 
+// Counts the data rows PostgreSQL sends to admin over the wire, whatever SQL asked for them: what
+// a page costs the database and the network, not what the response shows.
+let rowsFromPostgres = 0;
+class RowCountingClient extends pg.Client {
+  constructor(config) {
+    super(config);
+    this.connection.on('dataRow', () => {
+      rowsFromPostgres += 1;
+    });
+  }
+}
+
 beforeAll(async () => {
-  admin = await bootAdminApp({ ns, clock: createFakeClock(Date.UTC(2024, 4, 1)) });
+  admin = await bootAdminApp({ ns, clock: createFakeClock(Date.UTC(2024, 4, 1)), poolOptions: { Client: RowCountingClient } });
   // Fixture tenants with usage, inserted in bulk (the API path is covered elsewhere).
   await admin.postgres.query('users', `
     INSERT INTO tenants (id, name, plan, status, created_at)
@@ -31,6 +44,16 @@ describe('tenant listing cost', () => {
     expect(page.items[0]).toMatchObject({ id: 't-00001', usageTotal: 1 });
     expect(page.nextCursor).not.toBeNull();
     expect(admin.postgres.stats().users.queries).toBe(1);
+  });
+
+  test('a page reads at most one row more than it holds from PostgreSQL', async () => {
+    for (const [query, pageSize] of [['', 100], ['?limit=7', 7], ['?limit=500&status=active', 500]]) {
+      rowsFromPostgres = 0;
+      const res = await call(admin.app, { url: `/admin/tenants${query}`, headers: ops });
+      expect(res.json().items).toHaveLength(pageSize);
+      expect(rowsFromPostgres).toBeGreaterThanOrEqual(pageSize);
+      expect(rowsFromPostgres).toBeLessThanOrEqual(pageSize + 1);
+    }
   });
 
   test('walking every page costs one query per page and returns each tenant once', async () => {

@@ -42,6 +42,18 @@ describe('admin route authorization', () => {
     expect(res.statusCode).toBe(403);
   });
 
+  test.each([
+    ['GET', '/%61dmin/tenants'],
+    ['GET', '/admin/%74enants'],
+    ['GET', '/admin/tenants/'],
+    ['GET', '/admin/tenants?status=active'],
+    ['POST', '/%61dmin/tenants/t1/suspend'],
+    ['POST', '/admin/tenants/%74%31/suspend'],
+  ])('unauthenticated %s %s, another spelling of an admin route, is refused', async (method, url) => {
+    const res = await call(admin.app, { method, url, payload: method === 'POST' ? { reason: 'x' } : undefined });
+    expect([401, 404]).toContain(res.statusCode);
+  });
+
   test('nothing was changed by the refused calls', async () => {
     expect((await call(admin.app, { url: '/admin/tenants/t1', headers: ops })).json().status).toBe('active');
   });

@@ -6,6 +6,11 @@ const { createFakeClock } = require('../../../../shared/utils/clock');
 const { bootAuthApp, call, internalHeaders, INTERNAL_TOKEN } = require('../../../system/services/harness');
 const { hashSecret, parseKey } = require('../../../../services/auth/src/keys/format');
 
+// Every call to the platform's constant-time comparison, recorded from before the service code is
+// loaded, so it is seen however that code reaches it (`crypto.timingSafeEqual`, a destructured
+// `timingSafeEqual`, `require('crypto')` or `require('node:crypto')`).
+const timingSafeCalls = jest.spyOn(crypto, 'timingSafeEqual');
+
 const ns = useNamespace({ databases: ['users'], rabbit: false });
 let auth;
 
@@ -14,7 +19,21 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await auth.close();
+  timingSafeCalls.mockRestore();
 });
+
+/** The constant-time comparisons made while `request` runs, after checking its status. */
+async function constantTimeComparisonsDuring(request, status) {
+  timingSafeCalls.mockClear();
+  const res = await request();
+  expect(res.statusCode).toBe(status);
+  return timingSafeCalls.mock.calls.map(([a, b]) => [Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)]);
+}
+
+/** Whether `bytes` is the digest itself or its hex or base64 text. */
+function encodesDigest(bytes, digest) {
+  return bytes.equals(digest) || [digest.toString('hex'), digest.toString('base64'), digest.toString('base64url')].includes(bytes.toString('latin1'));
+}
 
 const verify = (key) => call(auth.app, { method: 'POST', url: '/v1/keys/verify', headers: { 'x-internal-token': INTERNAL_TOKEN }, payload: { key } });
 async function issue(headers, body = { name: 'k' }) {
@@ -33,13 +52,25 @@ describe('api key secrecy', () => {
   test('verification compares digests with crypto.timingSafeEqual', async () => {
     const { key } = (await issue(internalHeaders({ role: 'admin' }))).json();
     const digest = hashSecret(parseKey(key).secret);
-    const spy = jest.spyOn(crypto, 'timingSafeEqual');
-    try {
-      expect((await verify(key)).statusCode).toBe(200);
-      const digestCompares = spy.mock.calls.filter(([a, b]) => Buffer.from(a).equals(digest) && Buffer.from(b).equals(digest));
-      expect(digestCompares).toHaveLength(1);
-    } finally {
-      spy.mockRestore();
+    const comparisons = await constantTimeComparisonsDuring(() => verify(key), 200);
+    expect(comparisons.filter(([a, b]) => encodesDigest(a, digest) && encodesDigest(b, digest))).toHaveLength(1);
+  });
+
+  test('a key served from the verification cache is compared in constant time too', async () => {
+    const { key } = (await issue(internalHeaders({ role: 'admin' }))).json();
+    const digest = hashSecret(parseKey(key).secret);
+    expect((await verify(key)).statusCode).toBe(200); // fills the cache
+    const comparisons = await constantTimeComparisonsDuring(() => verify(key), 200);
+    expect(comparisons.filter(([a, b]) => encodesDigest(a, digest) && encodesDigest(b, digest))).toHaveLength(1);
+  });
+
+  test('a wrong secret and an unknown key id each cost one constant-time digest comparison', async () => {
+    const { key } = (await issue(internalHeaders({ role: 'admin' }))).json();
+    const { keyId } = parseKey(key);
+    for (const presented of [`dnk_${keyId}_${'y'.repeat(43)}`, `dnk_${'R'.repeat(16)}_${'y'.repeat(43)}`]) {
+      const digest = hashSecret(parseKey(presented).secret);
+      const comparisons = await constantTimeComparisonsDuring(() => verify(presented), 401);
+      expect(comparisons.filter(([a, b]) => encodesDigest(a, digest) || encodesDigest(b, digest))).toHaveLength(1);
     }
   });
 

@@ -1,8 +1,13 @@
 'use strict';
 
+const crypto = require('node:crypto');
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { bootAuthApp, call, internalHeaders } = require('../../../system/services/harness');
+
+// Password derivations, recorded from before auth is loaded, so they are seen however its code
+// reaches scrypt.
+const scryptCalls = jest.spyOn(crypto, 'scrypt');
 
 const ns = useNamespace({ databases: ['users'], rabbit: false });
 let auth;
@@ -11,7 +16,7 @@ const users = {};
 beforeAll(async () => {
   auth = await bootAuthApp({ ns, clock: createFakeClock(1_700_000_000_000) });
   const admin = internalHeaders({ tenantId: 't-acme', role: 'admin' });
-  for (const [name, email] of [['alice', 'alice@acme.test'], ['bob', 'bob@acme.test']]) {
+  for (const [name, email] of [['alice', 'alice@acme.test'], ['bob', 'bob@acme.test'], ['carol', 'carol@acme.test'], ['dave', 'dave@acme.test']]) {
     users[name] = (await call(auth.app, { method: 'POST', url: '/v1/users', headers: admin, payload: { email, password: `${name}-password-1`, role: 'member' } })).json();
   }
   users.mallory = (await call(auth.app, { method: 'POST', url: '/v1/users', headers: internalHeaders({ tenantId: 't-evil', role: 'admin' }), payload: { email: 'mallory@evil.test', password: 'mallory-password-1', role: 'admin' } })).json();
@@ -19,11 +24,16 @@ beforeAll(async () => {
   const teamB = (await call(auth.app, { method: 'POST', url: '/v1/teams', headers: admin, payload: { name: 'team-b' } })).json();
   await call(auth.app, { method: 'POST', url: `/v1/teams/${teamA.id}/members`, headers: admin, payload: { userId: users.alice.id, role: 'member' } });
   await call(auth.app, { method: 'POST', url: `/v1/teams/${teamB.id}/members`, headers: admin, payload: { userId: users.bob.id, role: 'member' } });
+  // carol runs team A; dave is in both teams, with a different role in each.
+  await call(auth.app, { method: 'POST', url: `/v1/teams/${teamA.id}/members`, headers: admin, payload: { userId: users.carol.id, role: 'admin' } });
+  await call(auth.app, { method: 'POST', url: `/v1/teams/${teamA.id}/members`, headers: admin, payload: { userId: users.dave.id, role: 'member' } });
+  await call(auth.app, { method: 'POST', url: `/v1/teams/${teamB.id}/members`, headers: admin, payload: { userId: users.dave.id, role: 'viewer' } });
   users.teamA = teamA;
   users.teamB = teamB;
 });
 afterAll(async () => {
   await auth.close();
+  scryptCalls.mockRestore();
 });
 
 const login = (email, password) => call(auth.app, { method: 'POST', url: '/v1/sessions', payload: { email, password } });
@@ -45,6 +55,20 @@ describe('console login', () => {
     expect(res.json()).not.toHaveProperty('token');
   });
 
+  test('an unknown email costs a password derivation, as a wrong password does', async () => {
+    expect((await login('nobody@acme.test', 'some-password-1')).statusCode).toBe(401); // first use of the placeholder
+    async function derivationsDuring(email, password) {
+      scryptCalls.mockClear();
+      const res = await login(email, password);
+      expect(res.statusCode).toBe(401);
+      return scryptCalls.mock.calls.length;
+    }
+    const wrongPassword = await derivationsDuring('alice@acme.test', 'alice-password-2');
+    const unknownEmail = await derivationsDuring('nobody@acme.test', 'alice-password-2');
+    expect(wrongPassword).toBeGreaterThan(0);
+    expect(unknownEmail).toBe(wrongPassword);
+  });
+
   test('the right password logs in, whatever the case of the email', async () => {
     const res = await login('ALICE@acme.test', 'alice-password-1');
     expect(res.statusCode).toBe(201);
@@ -53,7 +77,7 @@ describe('console login', () => {
 });
 
 describe('team membership', () => {
-  test('a member of team A cannot read team B, whatever team id the query string names', async () => {
+  test('a member of team A cannot read team B', async () => {
     const alice = await sessionOf('alice@acme.test', 'alice-password-1');
     const direct = await call(auth.app, { url: `/v1/teams/${users.teamB.id}/members`, headers: alice });
     expect(direct.statusCode).toBe(403);
@@ -61,6 +85,23 @@ describe('team membership', () => {
     expect(disguised.statusCode).toBe(403);
     const own = await call(auth.app, { url: `/v1/teams/${users.teamA.id}/members?teamId=${users.teamB.id}`, headers: alice });
     expect(own.statusCode).toBe(200);
+  });
+
+  test('an admin of team A cannot add members to team B', async () => {
+    const carol = await sessionOf('carol@acme.test', 'carol-password-1');
+    const other = await call(auth.app, { method: 'POST', url: `/v1/teams/${users.teamB.id}/members`, headers: carol, payload: { userId: users.carol.id, role: 'admin' } });
+    expect(other.statusCode).toBe(403);
+    const own = await call(auth.app, { method: 'POST', url: `/v1/teams/${users.teamA.id}/members`, headers: carol, payload: { userId: users.bob.id, role: 'viewer' } });
+    expect(own.statusCode).toBe(201);
+  });
+
+  test('a user in two teams has the role of each team on that team', async () => {
+    const dave = await sessionOf('dave@acme.test', 'dave-password-1');
+    expect((await call(auth.app, { url: `/v1/teams/${users.teamA.id}/members`, headers: dave })).statusCode).toBe(200);
+    expect((await call(auth.app, { url: `/v1/teams/${users.teamB.id}/members`, headers: dave })).statusCode).toBe(200);
+    // viewer on team B: may read it, may not manage it
+    const add = await call(auth.app, { method: 'POST', url: `/v1/teams/${users.teamB.id}/members`, headers: dave, payload: { userId: users.alice.id, role: 'viewer' } });
+    expect(add.statusCode).toBe(403);
   });
 
   test('an admin of another tenant sees no team of this one', async () => {

@@ -56,10 +56,11 @@ describe('identity spoofing through the gateway', () => {
 
   test('identity headers the principal does not have are dropped, not passed on', async () => {
     const gateway = apps[0] || (await gatewayWith());
-    await call(gateway, { url: '/api/v1/admin/tenants', headers: { 'x-api-key': KEY, 'x-user-id': 'u-victim', 'x-tenant-plan': 'enterprise' } });
+    await call(gateway, { url: '/api/v1/admin/tenants', headers: { 'x-api-key': KEY, 'x-user-id': 'u-victim', 'x-tenant-plan': 'enterprise', 'x-key-scopes': 'tenants:write' } });
     const seen = upstream.requests.at(-1).headers;
     expect(seen).not.toHaveProperty('x-user-id');
     expect(seen).not.toHaveProperty('x-tenant-plan');
+    expect(seen).not.toHaveProperty('x-key-scopes');
     expect(seen).not.toHaveProperty('x-api-key');
   });
 });

@@ -47,6 +47,19 @@ describe('jwt', () => {
     expect(() => jwt.verify(forged, verifyOptions(createFakeClock(0)))).toThrow(expect.objectContaining({ reason: 'signature' }));
   });
 
+  test('a verifier accepts exactly the algorithms its caller lists', () => {
+    const clock = createFakeClock(0);
+    const secret = 'hmac-secret-of-another-issuer';
+    const keyFor = (kid) => (kid === 'hs' ? secret : keyring.keyFor(kid));
+    const hs = jwt.sign({ exp: 10 }, { alg: 'HS256', kid: 'hs', key: secret });
+    const rs = jwt.sign({ exp: 10 }, keyring.signer);
+    expect(jwt.verify(hs, { algorithms: ['HS256'], keyFor, clock })).toEqual({ exp: 10 });
+    expect(() => jwt.verify(rs, { algorithms: ['HS256'], keyFor, clock })).toThrow(jwt.TokenError);
+    expect(() => jwt.verify(hs, { algorithms: ['RS256'], keyFor, clock })).toThrow(jwt.TokenError);
+    expect(jwt.verify(hs, { algorithms: ['RS256', 'HS256'], keyFor, clock })).toEqual({ exp: 10 });
+    expect(jwt.verify(rs, { algorithms: ['RS256', 'HS256'], keyFor, clock })).toEqual({ exp: 10 });
+  });
+
   test('malformed tokens are refused with a TokenError', () => {
     for (const bad of ['', 'a.b', 'a.b.c.d', '!!!.e30.', `${'x'.repeat(9000)}`]) {
       expect(() => jwt.verify(bad, verifyOptions(createFakeClock(0)))).toThrow(jwt.TokenError);

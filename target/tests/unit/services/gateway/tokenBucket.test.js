@@ -25,15 +25,14 @@ describe('token bucket arithmetic', () => {
     expect(allowed).toBeGreaterThanOrEqual(2);
   });
 
-  test('partial time is kept: lastRefill only moves by whole tokens', () => {
-    const policy = normalizePolicy({ rate: 2, burst: 10 });
-    const bucket = { tokens: 0, lastRefill: 0 };
-    refill(bucket, 1250, policy);
-    expect(bucket).toEqual({ tokens: 2, lastRefill: 1000 });
-    refill(bucket, 1499, policy);
-    expect(bucket).toEqual({ tokens: 2, lastRefill: 1000 });
-    refill(bucket, 1500, policy);
-    expect(bucket).toEqual({ tokens: 3, lastRefill: 1500 });
+  test('partial time is kept: time short of a whole token counts towards the next one', () => {
+    const policy = normalizePolicy({ rate: 2, burst: 10 }); // one token per 500 ms
+    const bucket = createBucket(0, policy);
+    expect(take(bucket, 0, policy, 10)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(take(bucket, 1250, policy)).toEqual({ allowed: true, remaining: 1, retryAfterMs: 0 });
+    expect(take(bucket, 1499, policy)).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+    expect(take(bucket, 1499, policy)).toEqual({ allowed: false, remaining: 0, retryAfterMs: 1 });
+    expect(take(bucket, 1500, policy)).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
   });
 
   test('tokens never exceed the burst, and a full bucket restarts its clock', () => {
