@@ -79,8 +79,8 @@ describe('eval on the fixture', () => {
     assert.match(md, /\| 1 \| oracle@1 \| 1\.000 \| .* \| 3\/3 \(100%\) \|/);
     assert.match(md, /\| 2 \| noop@1 \| 0\.000 \| .* \| 0\/3 \(0%\) \|/);
     const html = await readFile(path.join(dir, 'lb', 'leaderboard.html'), 'utf8');
-    assert.match(html, /<td>oracle@1<\/td><td>1\.000<\/td><td>\[1\.000, 1\.000\]<\/td><td>3\/3 \(100%\)<\/td>/);
-    assert.match(html, /<td>noop@1<\/td><td>0\.000<\/td><td>\[0\.000, 0\.000\]<\/td><td>0\/3 \(0%\)<\/td>/);
+    assert.match(html, /<td>oracle@1<\/td><td class="num">1\.000<\/td><td class="num">\[1\.000, 1\.000\]<\/td><td class="num">3\/3 \(100%\)<\/td>/);
+    assert.match(html, /<td>noop@1<\/td><td class="num">0\.000<\/td><td class="num">\[0\.000, 0\.000\]<\/td><td class="num">0\/3 \(0%\)<\/td>/);
   });
 
   test('random: reads, commands and edits within the budget, the same for the same seeds', async () => {

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import unittest
+from pathlib import Path
 
 from datanexus_gym import DataNexusEnv, GymClientError, GymConnectionError, GymError, GymInfraError, GymServerError, actions as A
 from datanexus_gym.errors import error_for
@@ -76,6 +80,16 @@ class ClientAgainstServer(unittest.TestCase):
             other.reset()
         self.assertEqual((busy.exception.status, busy.exception.code), (503, "ENV_ERR_CAPACITY"))
         self.assertNotIsInstance(busy.exception, GymInfraError)
+
+    def test_example_plays_an_episode(self) -> None:
+        here = Path(__file__).resolve().parents[1]
+        run = subprocess.run([sys.executable, str(here / "example.py"), self.server.url, "bug:R1"], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(here)}, timeout=300)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        lines = run.stdout.splitlines()
+        self.assertEqual(lines[0], "bug:R1: 2 failing test(s), 100 steps")
+        self.assertRegex(lines[1], r"^files: \d+$")
+        self.assertEqual(lines[2], "reward 0.000, outcome unresolved, terminated True")
 
     def test_unknown_reset_option_is_refused_before_any_request(self) -> None:
         with self.assertRaises(ValueError):

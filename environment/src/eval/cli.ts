@@ -8,7 +8,7 @@ import { runEval } from './runner.ts';
 export const EVAL_USAGE = `  datanexus-env eval --agent oracle|noop|random|external --tasks <ids|globs> --out <run dir>
                      [--episodes N] [--concurrency K] [--seed S] [--max-steps N] [--url http://host:port]
                      [--agent-cmd "<command>"] [--agent-name NAME] [--agent-version V] [--agent-timeout-ms MS]
-                     [--sandbox bwrap|unsafe-process|docker] [--target DIR] [--manifest FILE] [--state-dir DIR] [--json]
+                     [--sandbox bwrap|unsafe-process|docker] [--target DIR] [--manifest FILE] [--node-modules DIR] [--state-dir DIR] [--json]
 `;
 
 function count(name: string, value: string | undefined, min: number): number | undefined {
@@ -25,7 +25,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       agent: { type: 'string' }, tasks: { type: 'string' }, out: { type: 'string' }, episodes: { type: 'string' }, concurrency: { type: 'string' },
       seed: { type: 'string' }, 'max-steps': { type: 'string' }, url: { type: 'string' }, 'agent-cmd': { type: 'string' }, 'agent-name': { type: 'string' },
       'agent-version': { type: 'string' }, 'agent-timeout-ms': { type: 'string' }, sandbox: { type: 'string' }, target: { type: 'string' },
-      manifest: { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' },
+      manifest: { type: 'string' }, 'node-modules': { type: 'string' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -54,6 +54,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     ...(values.manifest ? { manifestPath: values.manifest } : {}),
     server: {
       ...(sandbox ? { sandbox } : {}), ...(values.target ? { targetDir: path.resolve(values.target) } : {}),
+      ...(values['node-modules'] ? { nodeModulesDir: path.resolve(values['node-modules']) } : {}),
       ...(values['state-dir'] ? { stateDir: path.resolve(values['state-dir']) } : {}),
     },
     progress: (l) => process.stderr.write(`${l}\n`),

@@ -40,7 +40,7 @@ export interface EvalResult {
 }
 
 async function assertEmptyOut(out: string): Promise<void> {
-  const entries = await readdir(out).catch(() => []);
+  const entries: string[] = await readdir(out).catch(() => []);
   if (entries.includes('episodes.jsonl')) throw new EnvError('ENV_ERR_INVALID_OPTION', `--out ${out} already holds a run (episodes.jsonl): choose a new directory`);
 }
 

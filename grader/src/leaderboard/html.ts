@@ -6,8 +6,8 @@ import { barChart, esc, heatmap, scatter, type HeatCell } from './svg.ts';
 // the Content-Security-Policy forbids any fetch, so the report cannot reach the network.
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:right}
-th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.warn{background:#fff4e0;border:1px solid #f0c36d;padding:.6rem 1rem}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:left}td.num{text-align:right}
+th{background:#f4f4f4}.warn{background:#fff4e0;border:1px solid #f0c36d;padding:.6rem 1rem}
 .muted{color:#666}figure{margin:1rem 0 2rem}figcaption{font-weight:600;margin-bottom:.4rem}`;
 
 function solveCell(c: SolveCell | undefined, what: string): HeatCell | undefined {
@@ -19,7 +19,7 @@ function agentTable(rows: AgentRow[]): string {
   const head = ['rank', 'agent', 'mean reward', '95% CI', 'solved', 'episodes', 'infra errors', 'rejected', 'mean steps', 'mean wall'];
   const body = rows.map((r, i) => [String(i + 1), r.key, fixed(r.meanReward), r.rewardCI ? `[${fixed(r.rewardCI.low)}, ${fixed(r.rewardCI.high)}]` : '—',
     `${r.resolved}/${r.scored} (${pct(r.solveRate)})`, String(r.episodes), String(r.infraErrors), String(r.rejected), fixed(r.meanSteps, 1), seconds(r.meanWallMs)]);
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c, i) => `<td${i === 1 ? '' : ' class="num"'}>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
 function figure(caption: string, content: string): string {
@@ -68,7 +68,7 @@ ${agentTable(lb.agents)}
 ${warn}
 ${plots(lb).join('\n')}
 <h2>Runs</h2><table><thead><tr><th>run</th><th>directory</th><th>agents</th><th>episodes</th><th>comparable</th></tr></thead><tbody>
-${lb.runs.map((r) => `<tr><td>${esc(r.runId)}</td><td>${esc(r.dir)}</td><td>${esc(r.agents.join(', '))}</td><td>${r.episodes}</td><td>${r.comparable ? 'yes' : 'no'}</td></tr>`).join('\n')}
+${lb.runs.map((r) => `<tr><td>${esc(r.runId)}</td><td>${esc(r.dir)}</td><td>${esc(r.agents.join(', '))}</td><td class="num">${r.episodes}</td><td>${r.comparable ? 'yes' : 'no'}</td></tr>`).join('\n')}
 </tbody></table>
 </body></html>
 `;

@@ -94,7 +94,9 @@ export interface Point {
 /** Scatter of points with a legend; axes from 0 to the largest x and y in [min(0, lowest y), max(1, highest y)]. */
 export function scatter(points: Point[], series: string[], opts: { label: string; xLabel: string; yLabel: string }): string {
   const left = 60; const right = 180; const top = 16; const bottom = 46; const width = 720; const height = 320;
-  const xMax = Math.max(1, ...points.map((p) => p.x));
+  // whole-step ticks: 4 intervals of an integer width
+  const xStep = Math.max(1, Math.ceil(Math.max(1, ...points.map((p) => p.x)) / 4));
+  const xMax = xStep * 4;
   const yMin = Math.min(0, ...points.map((p) => p.y));
   const yMax = Math.max(1, ...points.map((p) => p.y));
   const sx = (v: number): number => left + (v / xMax) * (width - left - right);
@@ -102,7 +104,7 @@ export function scatter(points: Point[], series: string[], opts: { label: string
   const body: string[] = [`<rect x="${left}" y="${top}" width="${width - left - right}" height="${height - top - bottom}" fill="none" stroke="#ccc"/>`];
   for (let t = 0; t <= 4; t += 1) {
     const yv = yMin + ((yMax - yMin) * t) / 4;
-    const xv = (xMax * t) / 4;
+    const xv = xStep * t;
     body.push(text(left - 6, sy(yv) + 4, yv.toFixed(2), 'text-anchor="end" fill="#555"'), text(sx(xv), height - bottom + 16, String(Math.round(xv)), 'text-anchor="middle" fill="#555"'));
   }
   body.push(text((left + width - right) / 2, height - 8, opts.xLabel, 'text-anchor="middle"'), text(14, (top + height - bottom) / 2, opts.yLabel, `text-anchor="middle" transform="rotate(-90 14 ${n((top + height - bottom) / 2)})"`));

@@ -54,13 +54,15 @@ export function externalAgent(opts: ExternalAgentOptions): Agent {
     name: opts.name ?? 'external',
     version: opts.version ?? '0',
     async start(ctx: EpisodeContext): Promise<AgentSession> {
-      const child = spawn('bash', ['-c', opts.command], { stdio: ['pipe', 'pipe', opts.logFile ? 'pipe' : 'ignore'], env: { ...process.env, DN_TASK: ctx.task, DN_SEED: String(ctx.seed) } });
-      if (opts.logFile && child.stderr) child.stderr.pipe(createWriteStream(opts.logFile(ctx)));
-      child.stdin.on('error', () => {}); // an agent that exits early: the next read says so
+      const child = spawn('bash', ['-c', opts.command], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DN_TASK: ctx.task, DN_SEED: String(ctx.seed) } });
+      if (opts.logFile) child.stderr.pipe(createWriteStream(opts.logFile(ctx)));
+      else child.stderr.resume();
+      const stdin = child.stdin;
+      stdin.on('error', () => {}); // an agent that exits early: the next read says so
       const exited = once(child, 'exit');
       const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
       const send = (msg: unknown): void => {
-        if (child.stdin.writable) child.stdin.write(`${JSON.stringify(msg)}\n`);
+        if (stdin.writable) stdin.write(`${JSON.stringify(msg)}\n`);
       };
       const readAction = async (): Promise<Action> => {
         let timer: NodeJS.Timeout | undefined;
@@ -84,7 +86,7 @@ export function externalAgent(opts: ExternalAgentOptions): Agent {
         },
         async end(summary: EpisodeEnd): Promise<void> {
           send({ type: 'end', ...summary });
-          child.stdin.end();
+          stdin.end();
           // give it the action timeout to exit on its own, then stop it
           const timer = setTimeout(() => child.kill('SIGKILL'), Math.min(timeoutMs, 10_000));
           if (child.exitCode === null && child.signalCode === null) await exited;

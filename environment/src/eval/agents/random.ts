@@ -31,6 +31,7 @@ function remember(s: State, res: StepResponseT): void {
 function oneLineEdit(s: State): Action | undefined {
   const candidates: Array<{ file: string; line: number; from: string; to: string }> = [];
   for (const [file, lines] of [...s.read].sort(([a], [b]) => a.localeCompare(b))) {
+    if (file.startsWith('tests/')) continue; // edit the code under test, not its tests
     lines.forEach((text, i) => {
       for (const [re, to] of SWAPS) if (re.test(text)) candidates.push({ file, line: i + 1, from: text, to: text.replace(re, to) });
     });
