@@ -113,7 +113,8 @@ function rowOf(key: string, records: EpisodeRecord[], runIds: string[], boot: { 
       tally(row.byClass, bug.class, rec, bugSolved(rec, bug.id));
       tally(row.byService, bug.service, rec, bugSolved(rec, bug.id));
     }
-    for (const [cat, c] of Object.entries(rec.categories ?? {})) {
+    // a category the task's suite does not have (total 0) says nothing
+    for (const [cat, c] of Object.entries(rec.categories ?? {}).filter(([, v]) => v.total > 0)) {
       const acc = (row.byCategory[cat] ??= { passed: 0, total: 0, rate: null });
       acc.passed += c.passed;
       acc.total += c.total;
