@@ -7,7 +7,10 @@ export function fixed(v: number | null | undefined, digits = 3): string {
 }
 
 export function pct(v: number | null | undefined): string {
-  return v === null || v === undefined ? '—' : `${(v * 100).toFixed(0)}%`;
+  if (v === null || v === undefined) return '—';
+  const whole = (v * 100).toFixed(0);
+  // 753/756 is not 100%, and 1/900 is not 0%: one decimal where rounding would say so
+  return (whole === '100' && v < 1) || (whole === '0' && v > 0) ? `${(v * 100).toFixed(1)}%` : `${whole}%`;
 }
 
 /** "2/3 (67%)", "infra ×2" when nothing was scored: an infra error is never shown as a 0. */
