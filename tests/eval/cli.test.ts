@@ -43,12 +43,17 @@ describe('datanexus-env eval (process)', () => {
     assert.deepEqual(lines.map((l) => [l.task, l.seed, l.episode]), [['bug:N1', 7, 0], ['bug:N1', 8, 1]]);
   });
 
-  test('usage errors exit 2 and say what is missing', async () => {
+  test('usage errors exit 2 and say what is missing; an unreachable server exits 1', async () => {
     const r = await env(['eval', '--tasks', 'full', '--out', path.join(dir, 'x')]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /ENV_ERR_INVALID_OPTION: --agent is required/);
     const bad = await env(['eval', '--agent', 'noop', '--tasks', 'full', '--out', path.join(dir, 'x'), '--concurrency', '0']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--concurrency: expected an integer ≥ 1/);
+    // a server that does not answer: an infrastructure error, and no run directory is made
+    const down = await env(['eval', '--agent', 'noop', '--tasks', 'full', '--url', 'http://127.0.0.1:1', '--out', path.join(dir, 'down')]);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /ENV_ERR_INFRA: cannot use the server at http:\/\/127\.0\.0\.1:1/);
+    await assert.rejects(readFile(path.join(dir, 'down', 'run.json')), { code: 'ENOENT' });
   });
 });

@@ -53,6 +53,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
     ...(values.url ? { url: values.url } : {}),
     ...(values.manifest ? { manifestPath: values.manifest } : {}),
     server: {
+      // Ctrl-C: the server the run started kills its sandboxes and drops its namespaces before exiting
+      handleSignals: true,
       ...(sandbox ? { sandbox } : {}), ...(values.target ? { targetDir: path.resolve(values.target) } : {}),
       ...(values['node-modules'] ? { nodeModulesDir: path.resolve(values['node-modules']) } : {}),
       ...(values['state-dir'] ? { stateDir: path.resolve(values['state-dir']) } : {}),

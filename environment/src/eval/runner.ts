@@ -87,8 +87,10 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const url = opts.url ?? started!.server.url;
   try {
     const client = new EnvClient({ baseUrl: url });
-    const health = await client.health();
-    const tasks = selectTasks(opts.tasks, (await client.tasks()).tasks.map((t) => t.id));
+    const [health, catalogue] = await Promise.all([client.health(), client.tasks()]).catch((err: unknown) => {
+      throw new EnvError('ENV_ERR_INFRA', `cannot use the server at ${url}: ${(err as Error).message}`, { cause: err });
+    });
+    const tasks = selectTasks(opts.tasks, catalogue.tasks.map((t) => t.id));
     const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${opts.agent.name}-${randomUUID().slice(0, 8)}`;
     const meta: RunMeta = {
       schema: RUN_META_SCHEMA, runId, agent: { name: opts.agent.name, version: opts.agent.version }, tasks, episodes, concurrency,
