@@ -23,7 +23,8 @@ export interface LeaderboardOutcome {
 export async function leaderboardCommand(opts: LeaderboardCommandOptions): Promise<CommandOutcome<LeaderboardOutcome>> {
   if (opts.runs.length === 0) throw new GraderError('GRADER_ERR_USAGE', 'leaderboard: give at least one run directory (written by datanexus-env eval)');
   const runs = [];
-  for (const r of opts.runs) runs.push(await readRun(path.resolve(opts.cwd, r)));
+  // the report names each run as it was given, so it reads the same wherever it is opened
+  for (const r of opts.runs) runs.push({ ...(await readRun(path.resolve(opts.cwd, r))), dir: r });
   const lb: Leaderboard = buildLeaderboard(runs, { ...(opts.resamples ? { resamples: opts.resamples } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
   const out = path.resolve(opts.cwd, opts.out);
   await mkdir(out, { recursive: true });

@@ -6,7 +6,7 @@ import { barChart, esc, heatmap, scatter, type HeatCell } from './svg.ts';
 // the Content-Security-Policy forbids any fetch, so the report cannot reach the network.
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:left}td.num{text-align:right}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;white-space:nowrap}td.num{text-align:right}
 th{background:#f4f4f4}.warn{background:#fff4e0;border:1px solid #f0c36d;padding:.6rem 1rem}
 .muted{color:#666}figure{margin:1rem 0 2rem}figcaption{font-weight:600;margin-bottom:.4rem}`;
 
