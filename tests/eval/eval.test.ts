@@ -17,6 +17,16 @@ const FIXTURE_BUGS = [
   { task: 'bug:X1', bug: { id: 'X1', class: 'security', service: 'shared' } },
 ];
 
+/** Dead or a zombie (nobody may reap it here): the state field of /proc/<pid>/stat. */
+async function processEnds(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i += 1) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    if (stat === null || /^\d+ \(.*\) [ZX]/.test(stat)) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
 describe('eval on the fixture', () => {
   let dir: string;
   const runs: Record<string, EpisodeRecord[]> = {};
@@ -113,6 +123,15 @@ process.stderr.write(seen.join(',') + '\\n');
     const [bad] = await evalRun('external-bad', { agent: createAgent('external', { command: 'echo hello; cat >/dev/null' }), tasks: 'bug:R1' });
     assert.deepEqual([bad!.outcome, bad!.steps, bad!.error?.code], ['unresolved', 1, 'AGENT_PROTOCOL']);
     assert.match(bad!.error!.message, /not JSON: hello/);
+
+    // silent past the action timeout: stopped with everything it started, and still graded
+    const pidFile = path.join(dir, 'silent.pid');
+    const [silent] = await evalRun('external-silent', { agent: createAgent('external', { command: `sleep 600 & echo $! > ${pidFile}; wait`, actionTimeoutMs: 300 }), tasks: 'bug:R1' });
+    assert.deepEqual([silent!.outcome, silent!.steps, silent!.error?.code], ['unresolved', 1, 'AGENT_PROTOCOL']);
+    assert.match(silent!.error!.message, /sent no action within 300 ms/);
+    // the group was SIGKILLed before the run returned; a bounded look at /proc only for the kernel to finish it
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    assert.ok(await processEnds(pid), `the agent's background sleep (pid ${pid}) is still running`);
   });
 
   test('an episode the server cannot start is an infra error with no reward, not a 0', async () => {

@@ -54,7 +54,15 @@ export function externalAgent(opts: ExternalAgentOptions): Agent {
     name: opts.name ?? 'external',
     version: opts.version ?? '0',
     async start(ctx: EpisodeContext): Promise<AgentSession> {
-      const child = spawn('bash', ['-c', opts.command], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DN_TASK: ctx.task, DN_SEED: String(ctx.seed) } });
+      // its own process group, so stopping it stops whatever it started too
+      const child = spawn('bash', ['-c', opts.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, DN_TASK: ctx.task, DN_SEED: String(ctx.seed) } });
+      const killGroup = (): void => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
       if (opts.logFile) child.stderr.pipe(createWriteStream(opts.logFile(ctx)));
       else child.stderr.resume();
       const stdin = child.stdin;
@@ -88,9 +96,10 @@ export function externalAgent(opts: ExternalAgentOptions): Agent {
           send({ type: 'end', ...summary });
           stdin.end();
           // give it the action timeout to exit on its own, then stop it
-          const timer = setTimeout(() => child.kill('SIGKILL'), Math.min(timeoutMs, 10_000));
+          const timer = setTimeout(killGroup, Math.min(timeoutMs, 10_000));
           if (child.exitCode === null && child.signalCode === null) await exited;
           clearTimeout(timer);
+          killGroup(); // anything it left running in the background
         },
       };
     },
