@@ -71,6 +71,12 @@ describe('eval on the fixture', () => {
     assert.deepEqual([meta.schema, meta.tasks, meta.server.started, typeof meta.finishedAt], ['datanexus-eval-run/1', ['bug:N1', 'bug:R1', 'bug:X1'], true, 'string']);
   });
 
+  test('oracle on the full task: every gold fix in turn, every bug fixed', async () => {
+    const [full] = await evalRun('oracle-full', { agent: createAgent('oracle'), tasks: 'full' });
+    assert.deepEqual([full!.outcome, full!.mode, full!.steps, full!.bugsFixed, full!.taskBugs.map((b) => b.id)], ['resolved', 'reward', 4, ['N1', 'R1', 'X1'], ['N1', 'R1', 'X1']]);
+    assert.ok(full!.reward! > 1 && full!.breakdown!.bugBonus > 0, JSON.stringify(full!.breakdown));
+  });
+
   test('noop: submits at once and resolves nothing', async () => {
     const recs = await evalRun('noop', { agent: createAgent('noop'), tasks: 'bug:N1,bug:R1,bug:X?' });
     assert.deepEqual(recs.map((r) => [r.task, r.outcome, r.reward, r.steps]), FIXTURE_BUGS.map((b) => [b.task, 'unresolved', 0, 1]));
