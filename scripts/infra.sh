@@ -109,7 +109,6 @@ if ! command -v bwrap >/dev/null; then
   fi
 fi
 
-
 # --- chromium (the leaderboard report's browser test; the server does not need it) ------------
 if ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -120,6 +119,7 @@ if ! command -v chromium >/dev/null; then
     say "WARNING: chromium missing (apt-get install chromium): tests/leaderboard/browser.test.ts will fail"
   fi
 fi
+
 if [ ${#missing[@]} -gt 0 ]; then
   say "cannot continue; missing:"
   for m in "${missing[@]}"; do say "  - $m"; done
