@@ -71,6 +71,8 @@ async function play(client: EnvClient, session: AgentSession, reset: ResetRespon
       res = await stepWithRetry(client, reset.episodeId, action);
     } catch (err) {
       if (!(err instanceof EnvClientError)) throw err;
+      // the runner's own submit refused: nothing an agent can do about it, so it must not loop
+      if (agentError && action.type === 'submit') throw new InfraFailure(err.code, `the server refused the runner's submit: ${err.message}`);
       refusals += 1;
       if (refusals > MAX_REFUSALS) agentError ??= { code: 'AGENT_REFUSED', message: `${refusals} actions refused by the server; the last: ${err.code}: ${err.message}` };
       last = { kind: 'refused', status: err.status, code: err.code, message: err.message };
