@@ -109,6 +109,17 @@ if ! command -v bwrap >/dev/null; then
   fi
 fi
 
+# --- chromium (the leaderboard report's browser test; the server does not need it) ------------
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "chromium missing: installing it (for the leaderboard browser test)"
+    (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }) \
+      || say "WARNING: could not install chromium (apt-get install chromium): tests/leaderboard/browser.test.ts will fail"
+  else
+    say "WARNING: chromium missing (apt-get install chromium): tests/leaderboard/browser.test.ts will fail"
+  fi
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
   say "cannot continue; missing:"
   for m in "${missing[@]}"; do say "  - $m"; done

@@ -11,4 +11,5 @@ step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 step "sweep abandoned test namespaces"; node target/tests/support/sweep-namespaces.js
 step "typecheck"; npm run -s typecheck
 step "gym tests: grader and environment"; npm run -s test:gym
+step "python client (unittest, real server on the fixture)"; (cd clients/python && python3 -m unittest discover -s tests -t .)
 step "target: quick verification of the bug manifest"; node grader/bin/datanexus-grader.js verify --quick --dry-run

@@ -5,6 +5,7 @@ import { type SandboxKind, SANDBOX_KINDS } from './options.ts';
 import { DEFAULT_STATE_DIR } from './paths.ts';
 import { serve } from './server.ts';
 import { exportJsonl } from './trajectories/export.ts';
+import { EVAL_USAGE } from './eval/cli.ts';
 
 // The CLI is thin: each command is a plain function with typed options; every failure leaves
 // through an EnvError with a stable code, printed as JSON with --json.
@@ -15,7 +16,7 @@ const USAGE = `usage:
                       [--max-steps N] [--max-episodes N] [--lease-ms MS] [--namespace-pool N] [--no-grade-cache]
                       [--log-level LEVEL]
   datanexus-env export --out FILE.jsonl [--db FILE] [--task ID] [--json]
-`;
+${EVAL_USAGE}`;
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -83,6 +84,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'serve') await serveCommand(rest);
     else if (command === 'export') await exportCommand(rest);
+    else if (command === 'eval') await (await import('./eval/cli.ts')).evalCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help') process.stdout.write(USAGE);
     else throw new EnvError('ENV_ERR_INVALID_OPTION', `unknown command ${JSON.stringify(command)}\n${USAGE}`);
   } catch (err) {

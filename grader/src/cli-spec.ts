@@ -21,6 +21,7 @@ const SCORING: Options = {
   'task-bugs': { type: 'string' },
 };
 
+/** positionals: how many arguments the command takes; -1 for one or more. */
 export const COMMANDS: Record<string, { options: Options; positionals: number; usage: string }> = {
   run: {
     options: { ...COMMON, ...TREE, category: { type: 'string' }, file: { type: 'string', multiple: true }, 'test-name-pattern': { type: 'string' }, out: { type: 'string' }, 'all-reported': { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
@@ -56,6 +57,11 @@ export const COMMANDS: Record<string, { options: Options; positionals: number; u
     options: { ...COMMON, manifest: { type: 'string' }, write: { type: 'boolean' } },
     positionals: 0,
     usage: 'masking [--write] [--manifest file] [--json]',
+  },
+  leaderboard: {
+    options: { ...COMMON, out: { type: 'string' }, resamples: { type: 'string' }, seed: { type: 'string' } },
+    positionals: -1,
+    usage: 'leaderboard <run dir>… --out <dir> [--resamples n] [--seed s] [--json]',
   },
   inventory: {
     options: { ...COMMON, ...TREE, refresh: { type: 'boolean' }, 'skip-preflight': { type: 'boolean' } },

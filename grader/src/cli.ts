@@ -165,6 +165,12 @@ async function dispatchManifest(p: Parsed): Promise<CommandOutcome<unknown> | un
       const { maskingCommand } = await import('./commands/masking.ts');
       return maskingCommand({ cwd, ...(manifest ? { manifestPath: manifest } : {}), ...(values.write ? { write: true } : {}) });
     }
+    case 'leaderboard': {
+      const { leaderboardCommand } = await import('./commands/leaderboard.ts');
+      const resamples = int('resamples', values.resamples, 1);
+      const seed = int('seed', values.seed, 0);
+      return leaderboardCommand({ cwd, runs: p.positionals, out: required(values, 'out', 'leaderboard'), ...(resamples ? { resamples } : {}), ...(seed !== undefined ? { seed } : {}) });
+    }
     case 'inventory': {
       const { inventoryCommand } = await import('./commands/inventory.ts');
       return inventoryCommand({ cwd, ...tree, ...preflight, ...(values.refresh ? { refresh: true } : {}) });
@@ -207,8 +213,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stdout.write(`usage: datanexus-grader ${spec.usage}\n`);
       return 0;
     }
-    if (parsed.positionals.length !== spec.positionals) {
-      throw usageError(`${command}: expected ${spec.positionals === 0 ? 'no positional argument' : '<dir>'}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\nusage: datanexus-grader ${spec.usage}`);
+    if (spec.positionals === -1 ? parsed.positionals.length === 0 : parsed.positionals.length !== spec.positionals) {
+      throw usageError(`${command}: expected ${spec.positionals === 0 ? 'no positional argument' : spec.positionals === -1 ? 'one or more <dir>' : '<dir>'}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\nusage: datanexus-grader ${spec.usage}`);
     }
     const outcome = await dispatch(command, values, parsed.positionals, io);
     io.stdout.write(wantsJson ? `${JSON.stringify(outcome.json, null, 2)}\n` : `${outcome.text}\n`);

@@ -25,3 +25,4 @@ export { probeServers, defaultServers, type ServerProbe } from './infra.ts';
 export { streamProgress, type ProgressEvent, type ProgressFn } from './progress.ts';
 export { GraderError, ERRORS, isGraderError, type ErrorCode } from './errors.ts';
 export { DEFAULT_TARGET_DIR, DEFAULT_MANIFEST_PATH, REPO_ROOT } from './paths.ts';
+export * from './leaderboard/index.ts';
