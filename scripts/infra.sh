@@ -11,6 +11,9 @@
 #   DN_RABBIT_MANAGEMENT_URL  (default http://guest:guest@127.0.0.1:15672)
 # A server on another host (docker compose) is only checked, never started.
 set -euo pipefail
+# --tests: also prepare what only the tests need (chromium for the leaderboard's browser test).
+for_tests=0
+[ "${1:-}" = --tests ] && for_tests=1
 
 host_of() { local u=${1#*://}; u=${u#*@}; u=${u%%/*}; echo "${u%%:*}"; }
 port_of() { local u=${1#*://}; u=${u#*@}; u=${u%%/*}; [[ $u == *:* ]] && echo "${u##*:}" || echo "$2"; }
@@ -110,7 +113,7 @@ if ! command -v bwrap >/dev/null; then
 fi
 
 # --- chromium (the leaderboard report's browser test; the server does not need it) ------------
-if ! command -v chromium >/dev/null; then
+if [ $for_tests = 1 ] && ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "chromium missing: installing it (for the leaderboard browser test)"
     (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }) \

@@ -5,7 +5,7 @@
 # exactly its failToPass tests, and the shipped target fails exactly their union. A dry run: the manifest keeps its last full validation record.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/infra.sh
+bash scripts/infra.sh --tests
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 # Namespaces that killed runs left on the servers (test files older than an hour, dead servers').
 step "sweep abandoned test namespaces"; node target/tests/support/sweep-namespaces.js
