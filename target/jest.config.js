@@ -9,7 +9,8 @@ module.exports = {
   maxWorkers: process.env.JEST_MAX_WORKERS || 2,
   projects: CATEGORIES.map((category) => ({
     displayName: category,
-    testEnvironment: 'node',
+    // jest's node environment that also locks the worker's realm (tests/support/locked-environment.js)
+    testEnvironment: '<rootDir>/tests/support/locked-environment.js',
     rootDir: __dirname,
     testMatch: [`<rootDir>/tests/${category}/**/*.test.js`],
     setupFilesAfterEnv: ['<rootDir>/tests/support/jest.setup.js'],

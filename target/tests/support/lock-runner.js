@@ -1,0 +1,60 @@
+'use strict';
+
+const { freezeDeep, lockBinding, lockOwnProperties, lockRealm } = require('./lockdown');
+
+// Locks, in the realm the tests run in, everything jest reads to decide a result. Called from
+// jest.setup.js: jest-circus and expect are initialized by then (globals injected, every event
+// handler registered), and no test file, so no code under test, has loaded yet.
+
+const MATCHERS = Symbol.for('$$jest-matchers-object');
+const EVENT_HANDLERS = Symbol.for('EVENT_HANDLERS');
+const RUNNER_GLOBALS = [
+  'expect', 'test', 'it', 'describe', 'xit', 'xtest', 'fit', 'xdescribe', 'fdescribe',
+  'beforeAll', 'beforeEach', 'afterAll', 'afterEach',
+];
+// What jest-circus and expect read on the global object: native copies jest keeps for itself
+// (taken before a test could replace Promise or Date), retry settings, the matchers registry.
+const RUNNER_SYMBOLS = [
+  'jest-native-promise', 'jest-native-now', 'jest-native-read-file', 'jest-native-exists-file', 'jest-native-require-actual',
+  'EVENT_HANDLERS', 'RETRY_TIMES_SETTER', 'TEST_TIMEOUT_SYMBOL', '$$jest-matchers-object',
+].map((name) => Symbol.for(name));
+
+/** jest-circus keeps its state under a private symbol on the global: fix the binding (its contents are live). */
+function circusStateSymbol(global) {
+  return Object.getOwnPropertySymbols(global).find((s) => s.description === 'JEST_STATE_SYMBOL');
+}
+
+/** expect's own members fixed, though not frozen: expect.extend adds asymmetric matchers to it. */
+function lockExpect(expect) {
+  lockOwnProperties(expect, { overridable: new Set() });
+  for (const key of Reflect.ownKeys(expect)) {
+    const member = expect[key];
+    if (member && typeof member === 'object') lockOwnProperties(member, { overridable: new Set() });
+  }
+}
+
+function lockRunner(global = globalThis) {
+  lockRealm(global);
+  for (const name of RUNNER_GLOBALS) {
+    if (!(name in global)) continue;
+    if (name === 'expect') lockExpect(global.expect);
+    else freezeDeep(global[name]);
+    lockBinding(global, name);
+  }
+  for (const sym of [...RUNNER_SYMBOLS, circusStateSymbol(global)]) if (sym) lockBinding(global, sym);
+  lockBinding(global, 'jest-symbol-do-not-touch');
+
+  // every handler is registered by now: none may be added, removed or replaced
+  const handlers = global[EVENT_HANDLERS];
+  if (Array.isArray(handlers)) Object.freeze(handlers);
+
+  // existing matchers are fixed; expect.extend can still add new ones
+  const registry = global[MATCHERS];
+  if (registry) {
+    lockOwnProperties(registry, { overridable: new Set() });
+    lockOwnProperties(registry.matchers, { overridable: new Set() });
+    Object.freeze(registry.customEqualityTesters);
+  }
+}
+
+module.exports = { lockRunner, RUNNER_GLOBALS };

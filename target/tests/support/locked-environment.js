@@ -1,0 +1,90 @@
+'use strict';
+
+const Module = require('node:module');
+const path = require('node:path');
+const v8 = require('node:v8');
+const { TestEnvironment } = require('jest-environment-node');
+const { freezeDeep, lockBinding, lockOwnProperties, lockRealm } = require('./lockdown');
+
+// jest's node environment, plus a lock on the realm the worker itself runs in. Code under test
+// can reach that realm (any core module's constructor leads to its Function), and from there the
+// real `process`, the worker's IPC that carries the results, and the modules of jest that build
+// them. This constructor runs in the worker before the test file, so before any code under test:
+// what it locks stays as jest set it for the life of the worker.
+
+// jest's own modules: their exports are what the worker calls to run a file and report it.
+const RUNNER_MODULE = /[\\/]node_modules[\\/](jest-[^\\/]+|@jest[\\/][^\\/]+|expect|expect-utils|pretty-format)[\\/]/;
+
+/** The worker's results channel: `process.send` down to the pipe and the serializer it writes with. */
+function lockIpc() {
+  // overridable: jest copies process (descriptors included) into every test context, then sets its own send
+  lockBinding(process, 'send', { overridable: true });
+  lockBinding(process, '_send', { overridable: true });
+  for (const proto of [...protoChain(pipePrototype()), v8.Serializer.prototype, v8.DefaultSerializer.prototype]) lockMethods(proto);
+  for (const key of ['alloc', 'allocUnsafe', 'allocUnsafeSlow', 'byteLength', 'concat', 'from', 'isBuffer']) lockBinding(Buffer, key);
+  lockOwnProperties(Buffer.prototype);
+}
+
+// Methods the IPC write path calls on the pipe and the serializer. Named, not enumerated: a native
+// prototype also has accessors that look like data (`onread`), and redefining one aborts the process.
+const NATIVE_WRITE_PATH = [
+  'writev', 'writeBuffer', 'writeAsciiString', 'writeUtf8String', 'writeUcs2String', 'writeLatin1String', 'shutdown', 'close',
+  'writeHeader', 'writeValue', 'releaseBuffer', 'transferArrayBuffer', 'writeUint32', 'writeUint64', 'writeDouble', 'writeRawBytes',
+  '_writeHostObject', '_getDataCloneError', '_setTreatArrayBufferViewsAsHostObjects',
+];
+
+function lockMethods(proto) {
+  for (const key of NATIVE_WRITE_PATH) if (Object.prototype.hasOwnProperty.call(proto, key)) lockBinding(proto, key);
+}
+
+function pipePrototype() {
+  try {
+    // the native pipe the IPC channel writes to: no public module exports it
+    return process.binding('pipe_wrap').Pipe.prototype;
+  } catch {
+    return null;
+  }
+}
+
+function protoChain(obj) {
+  const chain = [];
+  for (let p = obj; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) chain.push(p);
+  return chain;
+}
+
+/** Loading and the module cache: no hook on require, and jest's loaded modules keep their exports. */
+function lockModules() {
+  // Module._extensions stays: jest swaps its '.js' loader in and out around every module it requires
+  // overridable: jest's runtime subclasses Module and assigns its own statics
+  for (const key of ['_load', '_resolveFilename', 'wrap', '_cache']) lockBinding(Module, key, { overridable: true });
+  for (const key of ['require', '_compile', 'load']) lockBinding(Module.prototype, key, { overridable: true });
+  for (const [file, mod] of Object.entries(Module._cache)) {
+    if (!RUNNER_MODULE.test(file)) continue;
+    lockBinding(Module._cache, file);
+    lockBinding(mod, 'exports');
+    freezeDeep(mod.exports);
+  }
+}
+
+let workerLocked = false;
+
+function lockWorker() {
+  if (workerLocked) return;
+  workerLocked = true;
+  lockRealm(globalThis);
+  lockIpc();
+  lockModules();
+}
+
+class LockedEnvironment extends TestEnvironment {
+  constructor(config, context) {
+    super(config, context);
+    lockWorker();
+  }
+}
+
+module.exports = LockedEnvironment;
+module.exports.TestEnvironment = LockedEnvironment;
+module.exports.lockWorker = lockWorker;
+module.exports.RUNNER_MODULE = RUNNER_MODULE;
+module.exports.modulePath = path.resolve(__filename);
