@@ -1,6 +1,7 @@
 'use strict';
 
 const { freezeDeep, lockBinding, lockOwnProperties, lockRealm } = require('./lockdown');
+const { callerCheck } = require('./caller-check');
 
 // Locks, in the realm the tests run in, everything jest reads to decide a result. Called from
 // jest.setup.js: jest-circus and expect are initialized by then (globals injected, every event
@@ -19,9 +20,30 @@ const RUNNER_SYMBOLS = [
   'EVENT_HANDLERS', 'RETRY_TIMES_SETTER', 'TEST_TIMEOUT_SYMBOL', '$$jest-matchers-object',
 ].map((name) => Symbol.for(name));
 
-/** jest-circus keeps its state under a private symbol on the global: fix the binding (its contents are live). */
+/** jest-circus keeps its state (every test, its body and its errors) under a private symbol on the global. */
 function circusStateSymbol(global) {
   return Object.getOwnPropertySymbols(global).find((s) => s.description === 'JEST_STATE_SYMBOL');
+}
+
+const CIRCUS_FILE = /[\\/]node_modules[\\/]jest-circus[\\/]build[\\/][^\\/]+\.js$/;
+
+/**
+ * The state stays live (circus mutates it for every test), so it cannot be frozen: it is handed
+ * only to code of jest-circus itself. Anybody else reading it (a test body swapped, errors
+ * cleared) gets a TypeError.
+ */
+function gateCircusState(global, stateSymbol) {
+  const state = global[stateSymbol];
+  const calledFromCircus = callerCheck(global, CIRCUS_FILE);
+  Object.defineProperty(global, stateSymbol, {
+    configurable: false,
+    enumerable: false,
+    get: function circusState() {
+      if (calledFromCircus(circusState)) return state;
+      throw new TypeError("jest-circus's state is private to the test runner");
+    },
+    // no setter (so no replacing it): jest's global proxy would wrap one, breaking the definition
+  });
 }
 
 /** expect's own members fixed, though not frozen: expect.extend adds asymmetric matchers to it. */
@@ -41,7 +63,9 @@ function lockRunner(global = globalThis) {
     else freezeDeep(global[name]);
     lockBinding(global, name);
   }
-  for (const sym of [...RUNNER_SYMBOLS, circusStateSymbol(global)]) if (sym) lockBinding(global, sym);
+  for (const sym of RUNNER_SYMBOLS) lockBinding(global, sym);
+  const stateSymbol = circusStateSymbol(global);
+  if (stateSymbol) gateCircusState(global, stateSymbol);
   lockBinding(global, 'jest-symbol-do-not-touch');
 
   // every handler is registered by now: none may be added, removed or replaced
