@@ -35,9 +35,14 @@ const COMMANDS: Record<string, { options: Options; positionals: number; usage: s
     usage: 'score --results file [--baseline file] [--steps n --max-steps m] [--mode reward|resolved] [--task-bugs ids] [--manifest file] [--json]',
   },
   grade: {
-    options: { ...COMMON, ...TREE, ...SCORING, out: { type: 'string' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
+    options: { ...COMMON, ...TREE, ...SCORING, out: { type: 'string' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' }, pristine: { type: 'string' } },
     positionals: 1,
-    usage: 'grade <dir> [--baseline file] [--steps n --max-steps m] [--mode reward|resolved] [--task-bugs ids] [--out results.json] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--json]',
+    usage: 'grade <dir> [--pristine dir] [--baseline file] [--steps n --max-steps m] [--mode reward|resolved] [--task-bugs ids] [--out results.json] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--json]',
+  },
+  screen: {
+    options: { ...COMMON, manifest: { type: 'string' }, pristine: { type: 'string' }, patch: { type: 'string', multiple: true } },
+    positionals: -1,
+    usage: 'screen [<dir> --pristine dir] [--patch file]… [--manifest file] [--json]',
   },
   materialize: {
     options: { ...COMMON, ...TREE, bugs: { type: 'string' }, out: { type: 'string' }, fixes: { type: 'string' }, 'link-node-modules': { type: 'boolean' } },
@@ -155,7 +160,14 @@ async function dispatch(command: string, values: Record<string, unknown>, positi
     case 'grade': {
       const { gradeCommand } = await import('./commands/grade.ts');
       const out = str(values, 'out');
-      return gradeCommand({ cwd, dir: positionals[0]!, ...tree, ...timeout, ...preflight, ...scoring(), ...(out ? { out } : {}) });
+      const pristine = str(values, 'pristine');
+      return gradeCommand({ cwd, dir: positionals[0]!, ...tree, ...timeout, ...preflight, ...scoring(), ...(out ? { out } : {}), ...(pristine ? { pristine } : {}) });
+    }
+    case 'screen': {
+      const { screenCommand } = await import('./commands/screen.ts');
+      const pristine = str(values, 'pristine');
+      const patches = values.patch as string[] | undefined;
+      return screenCommand({ cwd, ...(positionals[0] ? { dir: positionals[0] } : {}), ...(pristine ? { pristine } : {}), ...(patches ? { patches } : {}), ...(manifest ? { manifestPath: manifest } : {}) });
     }
     case 'materialize': {
       const { materializeCommand } = await import('./commands/materialize.ts');
@@ -226,7 +238,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stdout.write(`usage: datanexus-grader ${spec.usage}\n`);
       return 0;
     }
-    if (parsed.positionals.length !== spec.positionals) {
+    // -1: at most one <dir>
+    if (spec.positionals === -1 ? parsed.positionals.length > 1 : parsed.positionals.length !== spec.positionals) {
       throw usageError(`${command}: expected ${spec.positionals === 0 ? 'no positional argument' : '<dir>'}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\nusage: datanexus-grader ${spec.usage}`);
     }
     const outcome = await dispatch(command, values, parsed.positionals, io);

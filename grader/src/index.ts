@@ -11,7 +11,10 @@ export {
   loadManifest, validateManifest, activeBugs, selectBugs, CLASS_BY_PREFIX,
   type Manifest, type BugEntry, type BugClass, type BugValidation,
 } from './manifest.ts';
-export { score, gradeRun, infraErrorGrade, type Grade, type ScoreOptions } from './score.ts';
+export { score, gradeRun, infraErrorGrade, rejectedGrade, type Grade, type ScoreOptions, type Rejection } from './score.ts';
+export {
+  screenTree, screenPatchText, screenPatchFiles, recordedPatches, isScreenedFile, SCREEN_RULES, type ScreenFinding, type ScreenRule,
+} from './screen/index.ts';
 export { materialize, applyFix, patchedFiles, type MaterializeOptions, type MaterializeResult } from './materialize.ts';
 export { hashTree, type HashTreeOptions } from './hash.ts';
 export { testInventory, inventoryDetails, inventoryPath, INVENTORY_SOURCES, type InventoryOptions, type InventoryDetails } from './inventory.ts';

@@ -213,6 +213,7 @@ export class EpisodeService {
       type: 'submit',
       ok: true,
       outcome: report.grade.outcome,
+      ...(report.grade.rejection ? { rejection: report.grade.rejection } : {}),
       reward: report.grade.reward,
       bugsFixed: report.grade.bugsFixed,
       counts: report.summary,

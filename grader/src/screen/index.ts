@@ -3,3 +3,4 @@ export { screenChange, screenPatchText, screenPatchFiles, screenTree, isScreened
 export { recordedPatches } from './recorded.ts';
 export { parseUnifiedDiff, type FileChange } from './patch.ts';
 export { codeOfLines } from './code.ts';
+export { changedFiles } from './changed.ts';
