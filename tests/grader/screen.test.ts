@@ -31,6 +31,7 @@ const EXPECTED_RULE: Record<string, string> = {
   outerIntrinsic: 'outer-realm',
   exit: 'process-exit',
   circusState: 'runner-internals',
+  retry: 'runner-internals',
 };
 
 let tmp: { dir: string; cleanup: () => Promise<void> };

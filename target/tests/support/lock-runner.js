@@ -17,8 +17,26 @@ const RUNNER_GLOBALS = [
 // (taken before a test could replace Promise or Date), retry settings, the matchers registry.
 const RUNNER_SYMBOLS = [
   'jest-native-promise', 'jest-native-now', 'jest-native-read-file', 'jest-native-exists-file', 'jest-native-require-actual',
-  'EVENT_HANDLERS', 'RETRY_TIMES_SETTER', 'TEST_TIMEOUT_SYMBOL', '$$jest-matchers-object',
+  'EVENT_HANDLERS', 'TEST_TIMEOUT_SYMBOL', '$$jest-matchers-object',
 ].map((name) => Symbol.for(name));
+
+// Retries are not part of this suite: a test retried until the code under test answers right
+// would pass without the code being right. jest.retryTimes writes these; they stay unset.
+const RETRY_SYMBOLS = ['RETRY_TIMES', 'WAIT_BEFORE_RETRY', 'RETRY_IMMEDIATELY', 'LOG_ERRORS_BEFORE_RETRY'].map((name) => Symbol.for(name));
+
+function refuseRetries(global) {
+  for (const sym of RETRY_SYMBOLS) {
+    if (!Object.prototype.hasOwnProperty.call(global, sym)) Object.defineProperty(global, sym, { value: undefined, writable: false, enumerable: false, configurable: false });
+  }
+  Object.defineProperty(global, Symbol.for('RETRY_TIMES_SETTER'), {
+    value: () => {
+      throw new TypeError('retries are not allowed in this suite');
+    },
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
+}
 
 /** jest-circus keeps its state (every test, its body and its errors) under a private symbol on the global. */
 function circusStateSymbol(global) {
@@ -64,6 +82,7 @@ function lockRunner(global = globalThis) {
     lockBinding(global, name);
   }
   for (const sym of RUNNER_SYMBOLS) lockBinding(global, sym);
+  refuseRetries(global);
   const stateSymbol = circusStateSymbol(global);
   if (stateSymbol) gateCircusState(global, stateSymbol);
   lockBinding(global, 'jest-symbol-do-not-touch');
