@@ -21,15 +21,16 @@ before(async () => { tmp = await tempDir('runner-lock-'); });
 after(async () => { await tmp.cleanup(); });
 
 /** The fixture under jest, with or without the lock: every test's status, 'suite-error' for a file that did not run. */
-async function runFixture(attack: string, locked: boolean, extra: { fixed?: boolean; inBand?: boolean } = {}): Promise<Statuses> {
-  const tag = `${attack}-${locked ? 'locked' : 'plain'}${extra.inBand ? '-inband' : ''}${extra.fixed ? '-fixed' : ''}`;
+async function runFixture(attack: string, locked: boolean, extra: { fixed?: boolean; inBand?: boolean; oneWorker?: boolean } = {}): Promise<Statuses> {
+  const tag = `${attack}-${locked ? 'locked' : 'plain'}${extra.inBand ? '-inband' : ''}${extra.fixed ? '-fixed' : ''}${extra.oneWorker ? '-one' : ''}`;
   const config = {
     rootDir: TAMPER,
     testMatch: ['<rootDir>/tests/**/*.test.js'],
     testEnvironment: locked ? path.join(SUPPORT, 'locked-environment.js') : 'node',
     setupFilesAfterEnv: locked ? [path.join(SUPPORT, 'jest.setup.js')] : [],
     workerIdleMemoryLimit: '1GB',
-    maxWorkers: 2,
+    // one worker: both files in the same process, one after the other
+    maxWorkers: extra.oneWorker ? 1 : 2,
     transform: {},
     cacheDirectory: path.join(tmp.dir, `cache-${tag}`),
   };
@@ -72,6 +73,18 @@ describe('runner lock', { concurrency: 2 }, () => {
     for (const attack of ['outerIntrinsic', 'arrayPush', 'handler', 'circusState']) {
       assert.equal(passed(await runFixture(attack, true, { inBand: true })), 0, attack);
     }
+  });
+
+  test('vmCompile: the next file a worker compiles is neutered under plain jest (1 forged pass), not under the lock', async () => {
+    const [plain, locked] = await Promise.all([runFixture('vmCompile', false, { oneWorker: true }), runFixture('vmCompile', true, { oneWorker: true })]);
+    assert.equal(passed(plain), 1, plain.join(', '));
+    assert.equal(passed(locked), 0, locked.join(', '));
+  });
+
+  test('fsBinding: the next test file a worker opens is swapped under plain jest (1 forged pass), not under the lock', async () => {
+    const [plain, locked] = await Promise.all([runFixture('fsBinding', false, { oneWorker: true }), runFixture('fsBinding', true, { oneWorker: true })]);
+    assert.equal(passed(plain), 1, plain.join(', '));
+    assert.equal(passed(locked), 0, locked.join(', '));
   });
 
   test('exit: leaving the worker early forges nothing, with or without the lock', async () => {

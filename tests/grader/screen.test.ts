@@ -32,6 +32,8 @@ const EXPECTED_RULE: Record<string, string> = {
   exit: 'process-exit',
   circusState: 'runner-internals',
   retry: 'runner-internals',
+  vmCompile: 'outer-realm',
+  fsBinding: 'outer-realm',
 };
 
 let tmp: { dir: string; cleanup: () => Promise<void> };

@@ -25,15 +25,18 @@ const OVERRIDDEN_BY_ASSIGNMENT = new Set([
 const LOCKED = Symbol.for('datanexus.lockdown.locked');
 
 function overridableAccessor(owner, key, value, enumerable) {
+  // receivers that hold a copy of this very accessor (a clone made by copying descriptors, as
+  // graceful-fs and jest do) cannot be given their own property: their value is kept here
+  const copies = new WeakMap();
   return {
     configurable: false,
     enumerable,
     get() {
-      return value;
+      return this !== owner && copies.has(this) ? copies.get(this) : value;
     },
     set(next) {
       if (this === owner) throw new TypeError(`Cannot assign to read only property '${String(key)}' of a built-in object`);
-      Object.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
+      if (!Reflect.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true })) copies.set(this, next);
     },
   };
 }

@@ -21,8 +21,23 @@ function lockIpc() {
   lockBinding(process, 'send', { overridable: true });
   lockBinding(process, '_send', { overridable: true });
   for (const proto of [...protoChain(pipePrototype()), v8.Serializer.prototype, v8.DefaultSerializer.prototype]) lockMethods(proto);
+  refuseBindings();
   for (const key of ['alloc', 'allocUnsafe', 'allocUnsafeSlow', 'byteLength', 'concat', 'from', 'isBuffer']) lockBinding(Buffer, key);
   lockOwnProperties(Buffer.prototype);
+}
+
+/**
+ * Node's native bindings, behind every core module: patched, `process.binding('fs').open` hands
+ * jest another file for the next test file it reads. Nothing in the worker needs them after
+ * this point (the pipe's prototype above is taken first).
+ */
+function refuseBindings() {
+  const refuse = () => {
+    throw new Error('native bindings are not available while tests run');
+  };
+  for (const key of ['binding', '_linkedBinding']) {
+    Reflect.defineProperty(process, key, { value: refuse, writable: false, enumerable: false, configurable: false });
+  }
 }
 
 // Methods the IPC write path calls on the pipe and the serializer. Named, not enumerated: a native
@@ -66,6 +81,35 @@ function lockModules() {
   }
 }
 
+// Core modules are shared by every realm: code under test gets the very objects jest's worker
+// uses (it compiles each test file with vm.compileFunction, found on the module at call time).
+// Their exports are locked; `process` is not (its IPC is, above), nor classes' prototypes but vm's.
+// Nor `fs`: graceful-fs (which jest loads in the test realm too) clones it by its descriptors and
+// redefines some, so a locked fs breaks it; jest itself reads files through its own graceful-fs
+// copies, taken before any test code runs. Nor `crypto`: a security test spies on
+// crypto.timingSafeEqual, and no result goes through it. Accessors stay as they are: Node defines
+// some exports lazily (buffer.Blob) and redefines them on first use.
+const CORE_MODULES = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'events', 'module', 'net', 'os', 'path',
+  'perf_hooks', 'stream', 'string_decoder', 'timers', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+function lockCoreModules() {
+  for (const name of CORE_MODULES) {
+    const exports = require(`node:${name}`);
+    for (const key of Reflect.ownKeys(exports)) {
+      if ('value' in Reflect.getOwnPropertyDescriptor(exports, key)) lockBinding(exports, key, { overridable: true });
+    }
+  }
+  const vm = require('node:vm');
+  for (const C of [vm.Script, vm.Module, vm.SourceTextModule, vm.SyntheticModule]) {
+    if (typeof C !== 'function') continue;
+    for (const key of Reflect.ownKeys(C.prototype)) {
+      if (typeof Reflect.getOwnPropertyDescriptor(C.prototype, key).value === 'function') lockBinding(C.prototype, key, { overridable: true });
+    }
+  }
+}
+
 let workerLocked = false;
 
 function lockWorker() {
@@ -74,6 +118,7 @@ function lockWorker() {
   lockRealm(globalThis);
   lockIpc();
   lockModules();
+  lockCoreModules();
 }
 
 class LockedEnvironment extends TestEnvironment {
