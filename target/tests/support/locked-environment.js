@@ -1,7 +1,6 @@
 'use strict';
 
 const Module = require('node:module');
-const path = require('node:path');
 const v8 = require('node:v8');
 const { TestEnvironment } = require('jest-environment-node');
 const { freezeDeep, lockBinding, lockOwnProperties, lockRealm } = require('./lockdown');
@@ -131,5 +130,3 @@ class LockedEnvironment extends TestEnvironment {
 module.exports = LockedEnvironment;
 module.exports.TestEnvironment = LockedEnvironment;
 module.exports.lockWorker = lockWorker;
-module.exports.RUNNER_MODULE = RUNNER_MODULE;
-module.exports.modulePath = path.resolve(__filename);
