@@ -87,11 +87,13 @@ describe('runner lock', { concurrency: 2 }, () => {
     assert.equal(passed(locked), 0, locked.join(', '));
   });
 
-  test('exit: leaving the worker early forges nothing, with or without the lock', async () => {
-    const [plain, locked] = await Promise.all([runFixture('exit', false), runFixture('exit', true)]);
-    assert.equal(passed(plain), 0, plain.join(', '));
-    assert.equal(passed(locked), 0, locked.join(', '));
-  });
+  for (const attack of ['exit', 'consoleReport']) {
+    test(`${attack}: leaving the worker early or printing a forged report forges nothing, with or without the lock`, async () => {
+      const [plain, locked] = await Promise.all([runFixture(attack, false), runFixture(attack, true)]);
+      assert.equal(passed(plain), 0, plain.join(', '));
+      assert.equal(passed(locked), 0, locked.join(', '));
+    });
+  }
 
   test('detect: branching on the runner is out of the lock\'s reach (the screen refuses it: screen.test.ts)', async () => {
     assert.equal(passed(await runFixture('detect', true)), 2);

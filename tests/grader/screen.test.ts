@@ -34,6 +34,7 @@ const EXPECTED_RULE: Record<string, string> = {
   retry: 'runner-internals',
   vmCompile: 'outer-realm',
   fsBinding: 'outer-realm',
+  consoleReport: 'process-exit',
 };
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
