@@ -113,6 +113,42 @@ describe('tampering screen', () => {
     assert.deepEqual(found.map((f) => [f.file, f.line, f.rule]), [['shared/service/bootstrap.js', 3, 'runner-detection']]);
   });
 
+  test('the class, one line each: every route is found, ordinary code is not', () => {
+    const added = (line: string) => screenPatchText(`--- a/shared/x.js\n+++ b/shared/x.js\n@@ -0,0 +1 @@\n+${line}\n`);
+    const routes = [
+      "if (typeof expect === 'function') return cached;",
+      "const ci = process.env['JEST' + '_WORKER_ID'];",
+      "if (process.argv.some((a) => a.includes('j' + 'est'))) x = 1;",
+      "Object.defineProperty(Array.prototype, 'push', { value: f });",
+      'const load = module.constructor._load;',
+      "require('child_process').execSync('kill -9 1');",
+      "fs.readFileSync('/proc/self/cmdline');",
+      'Error.prepareStackTrace = (e, s) => s;',
+      'globalThis.afterEach(() => {});',
+      "Reflect.set(globalThis, 'expect', f);",
+      "const g = new Function('return this')();",
+      'console.error = () => {};',
+      "const s = Object.getOwnPropertySymbols(globalThis);",
+      "if (process.env.NODE_ENV === 'test') return 3;",
+    ];
+    for (const line of routes) assert.ok(added(line).length > 0, `not found: ${line}`);
+    const ordinary = [
+      "if (typeof expected !== 'string') return false;",
+      'const matcher = new RegExp(pattern);',
+      'if (re.test(value)) return true;',
+      'items.push(value);',
+      "err.name = 'ValidationError';",
+      'class Invalid extends Error { constructor(m) { super(m); Error.captureStackTrace(this, Invalid); } }',
+      'const cluster = new Redis.Cluster(nodes);',
+      'return describeTenant(id);',
+      "logger.info({ test: true }, 'tested');",
+      'const it = items[Symbol.iterator]();',
+      'const level = process.env.LOG_LEVEL;',
+      "this.emit('error', err);",
+    ];
+    for (const line of ordinary) assert.deepEqual(added(line), [], `found in ordinary code: ${line}`);
+  });
+
   test('test files and files outside the code are not screened', () => {
     const patch = (file: string) => `--- a/${file}\n+++ b/${file}\n@@ -0,0 +1 @@\n+expect(jest.fn()).toBe(1);\n`;
     assert.equal(screenPatchText(patch('tests/unit/x.test.js')).length, 0);

@@ -19,8 +19,8 @@ const BUILTINS = 'Object|Array|Function|Promise|String|Number|Boolean|Symbol|Err
 export const SCREEN_RULES: readonly ScreenRule[] = [
   {
     id: 'runner-detection',
-    description: 'reads how the code is being run (a jest variable, NODE_ENV compared with "test", CI): code that behaves differently under test',
-    pattern: /\bJEST_[A-Z_]*\b|\bJEST\b|NODE_TEST_CONTEXT|\bVITEST\b|\bNODE_ENV\b[^;\n]{0,40}['"\x60]test['"\x60]|['"\x60]test['"\x60][^;\n]{0,40}\bNODE_ENV\b|process\s*\.\s*env\s*\.\s*CI\b|['"\x60]CI['"\x60]|npm_lifecycle_(?:event|script)/,
+    description: 'reads how the code is being run (a jest variable, NODE_ENV compared with "test", CI, the command line, the parent process, runner globals present): code that behaves differently under test',
+    pattern: /\bJEST_[A-Z_]*\b|\bJEST\b|NODE_TEST_CONTEXT|\bVITEST\b|\bNODE_ENV\b[^;\n]{0,40}['"\x60]test['"\x60]|['"\x60]test['"\x60][^;\n]{0,40}\bNODE_ENV\b|process\s*\.\s*env\s*\.\s*CI\b|['"\x60]CI['"\x60]|npm_lifecycle_(?:event|script)|\bprocess\s*\.\s*(?:argv|execArgv|title|ppid)\b|\btypeof\s+(?:expect|describe|it|test|beforeAll|beforeEach|afterAll|afterEach)\b/,
   },
   {
     id: 'runner-internals',
