@@ -149,6 +149,16 @@ describe('tampering screen', () => {
     for (const line of ordinary) assert.deepEqual(added(line), [], `found in ordinary code: ${line}`);
   });
 
+  test('code moved from one file to another is not the agent\'s', () => {
+    const moved = [
+      '--- a/shared/service/bootstrap.js', '+++ b/shared/service/bootstrap.js', '@@ -1,2 +1,1 @@', ' keep();', '-        process.exit(1);',
+      '--- /dev/null', '+++ b/shared/service/stop.js', '@@ -0,0 +1,1 @@', '+module.exports = () => process.exit(1);',
+    ].join('\n');
+    assert.deepEqual(screenPatchText(moved), []);
+    const added = moved.split('\n').slice(5).join('\n');
+    assert.deepEqual(screenPatchText(added).map((f) => [f.file, f.line, f.rule]), [['shared/service/stop.js', 1, 'process-exit']]);
+  });
+
   test('test files and files outside the code are not screened', () => {
     const patch = (file: string) => `--- a/${file}\n+++ b/${file}\n@@ -0,0 +1 @@\n+expect(jest.fn()).toBe(1);\n`;
     assert.equal(screenPatchText(patch('tests/unit/x.test.js')).length, 0);

@@ -34,10 +34,11 @@ function matchesOf(rule: ScreenRule, code: string): string[] {
 }
 
 /**
- * Findings in the added lines of one file. A match whose text the same change also removed is an
- * edit of a line that already did it (the pristine code), not something the agent brought in.
+ * Findings in the added lines of one file. A match whose text the change also removed (in this
+ * file or, given `removedElsewhere`, in another: code moved between files) is an edit of pristine
+ * code that already did it, not something the agent brought in.
  */
-export function screenChange(change: FileChange, rules: readonly ScreenRule[] = SCREEN_RULES): ScreenFinding[] {
+export function screenChange(change: FileChange, rules: readonly ScreenRule[] = SCREEN_RULES, removedElsewhere = ''): ScreenFinding[] {
   if (!isScreenedFile(change.file) || change.added.size === 0) return [];
   const numbers = [...change.shown.keys()].sort((a, b) => a - b);
   const lines: Array<string | null> = [];
@@ -48,7 +49,7 @@ export function screenChange(change: FileChange, rules: readonly ScreenRule[] = 
     lines.push(change.shown.get(n)!);
   });
   const code = codeOfLines(lines);
-  const removedCode = codeOfLines(change.removed).join('\n');
+  const removedCode = `${codeOfLines(change.removed).join('\n')}\n${removedElsewhere}`;
   const findings: ScreenFinding[] = [];
   for (const n of [...change.added].sort((a, b) => a - b)) {
     const text = code[index.get(n)!] ?? '';
@@ -63,9 +64,15 @@ export function screenChange(change: FileChange, rules: readonly ScreenRule[] = 
   return findings;
 }
 
+/** Findings of every file of one change, code removed anywhere in it counting as pristine. */
+export function screenChanges(changes: readonly FileChange[], rules: readonly ScreenRule[] = SCREEN_RULES): ScreenFinding[] {
+  const removed = changes.filter((c) => isScreenedFile(c.file)).map((c) => codeOfLines(c.removed).join('\n')).join('\n');
+  return changes.flatMap((c) => screenChange(c, rules, removed));
+}
+
 /** Findings of a unified diff (a fix patch, relative to the target root). */
 export function screenPatchText(text: string, rules: readonly ScreenRule[] = SCREEN_RULES): ScreenFinding[] {
-  return parseUnifiedDiff(text).flatMap((c) => screenChange(c, rules));
+  return screenChanges(parseUnifiedDiff(text), rules);
 }
 
 async function gitDiff(before: string, after: string): Promise<string> {
@@ -83,19 +90,20 @@ async function gitDiff(before: string, after: string): Promise<string> {
 /**
  * Findings of a tree against its pristine task tree, over `files` (paths relative to both; the
  * grade's overlay lists the ones the agent changed). A file missing from the pristine tree is
- * entirely added; a file missing from the tree (deleted) adds nothing.
+ * entirely added; a file missing from the tree (deleted) adds nothing and removes all it had.
  */
 export async function screenTree(pristineDir: string, treeDir: string, files: readonly string[], rules: readonly ScreenRule[] = SCREEN_RULES): Promise<ScreenFinding[]> {
-  const findings: ScreenFinding[] = [];
+  const changes: FileChange[] = [];
   for (const rel of [...files].sort()) {
     if (!isScreenedFile(rel)) continue;
-    const after = path.join(treeDir, rel);
-    if (!existsSync(after)) continue;
     const before = path.join(pristineDir, rel);
-    const diff = await gitDiff(existsSync(before) ? before : '/dev/null', after);
-    for (const change of parseUnifiedDiff(diff, () => rel)) findings.push(...screenChange(change, rules));
+    const after = path.join(treeDir, rel);
+    if (!existsSync(before) && !existsSync(after)) continue;
+    // a deleted file adds nothing, but what it removed counts as pristine code moved elsewhere
+    const diff = await gitDiff(existsSync(before) ? before : '/dev/null', existsSync(after) ? after : '/dev/null');
+    changes.push(...parseUnifiedDiff(diff, () => rel));
   }
-  return findings;
+  return screenChanges(changes, rules);
 }
 
 /** Findings of patch files (paths as given), each finding's file prefixed with its patch. */
