@@ -35,6 +35,7 @@ const EXPECTED_RULE: Record<string, string> = {
   vmCompile: 'outer-realm',
   fsBinding: 'outer-realm',
   consoleReport: 'process-exit',
+  fsRead: 'global-tampering',
 };
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -130,6 +131,8 @@ describe('tampering screen', () => {
       'console.error = () => {};',
       "const s = Object.getOwnPropertySymbols(globalThis);",
       "if (process.env.NODE_ENV === 'test') return 3;",
+      'fs.readFileSync = (f) => forged(f);',
+      "require('node:vm').compileFunction = quiet;",
     ];
     for (const line of routes) assert.ok(added(line).length > 0, `not found: ${line}`);
     const ordinary = [
@@ -145,6 +148,9 @@ describe('tampering screen', () => {
       'const it = items[Symbol.iterator]();',
       'const level = process.env.LOG_LEVEL;',
       "this.emit('error', err);",
+      'options.path = base;',
+      'const fs = require(\'node:fs\');',
+      "if (stats.size === 0) path.parse(file);",
     ];
     for (const line of ordinary) assert.deepEqual(added(line), [], `found in ordinary code: ${line}`);
   });

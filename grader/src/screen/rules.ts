@@ -14,6 +14,9 @@ export interface ScreenRule {
 
 const RUNNER_GLOBAL_CALL = String.raw`\b(?:describe|beforeAll|beforeEach|afterAll|afterEach|xit|xtest|fit|xdescribe|fdescribe)\s*\(`;
 const TEST_CALL = String.raw`(?<![\w$.])(?:it|test)(?:\.\w+)?\s*\(\s*['"\x60]`;
+// Names core modules are usually bound to (not those that also name ordinary values: url, stream,
+// events, buffer): patching one patches it for every realm of the process.
+const CORE_MODULE_NAMES = 'fs|fsp|path|vm|util|os|crypto|http|https|net|v8|timers|assert|zlib|childProcess|child_process|workerThreads';
 const BUILTINS = 'Object|Array|Function|Promise|String|Number|Boolean|Symbol|Error|TypeError|RangeError|RegExp|JSON|Reflect|Math|Date|Map|Set|WeakMap|WeakSet|Buffer|Proxy|Atomics|ArrayBuffer|Uint8Array';
 
 export const SCREEN_RULES: readonly ScreenRule[] = [
@@ -71,7 +74,7 @@ export const SCREEN_RULES: readonly ScreenRule[] = [
   },
   {
     id: 'global-tampering',
-    description: 'changes built-in objects, the global object or the console (prototype patches, defineProperty on built-ins, Proxy, __proto__)',
+    description: 'changes built-in objects, core modules, the global object or the console (prototype patches, defineProperty on built-ins, Proxy, __proto__)',
     pattern: new RegExp(
       [
         String.raw`\b(?:${BUILTINS})\s*(?:\.\s*prototype)?\s*\.\s*[\w$]+\s*(?:=(?!=)|\+=)`,
@@ -79,6 +82,8 @@ export const SCREEN_RULES: readonly ScreenRule[] = [
         String.raw`\b(?:Object|Reflect)\s*\.\s*(?:defineProperty|defineProperties|setPrototypeOf|deleteProperty|set)\s*\(\s*(?:globalThis|global|process|console|(?:${BUILTINS})\b)`,
         String.raw`\bObject\s*\.\s*assign\s*\(\s*(?:globalThis|global|console|(?:${BUILTINS})\b)`,
         String.raw`\b(?:globalThis|global)\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`, String.raw`\bgetOwnPropertySymbols\s*\(\s*(?:globalThis|global)\b`,
+        String.raw`(?<![\w$.])(?:${CORE_MODULE_NAMES})\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`,
+        String.raw`\brequire\s*\(\s*['"\x60][^'"\x60]+['"\x60]\s*\)\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`,
         '__proto__', String.raw`\bnew\s+Proxy\b`, String.raw`\bconsole\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`, String.raw`Symbol\s*\.\s*for\s*\(\s*['"\x60](?:\$\$|jest|JEST)`,
       ].join('|'),
     ),

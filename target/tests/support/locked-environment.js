@@ -82,21 +82,22 @@ function lockModules() {
 
 // Core modules are shared by every realm: code under test gets the very objects jest's worker
 // uses (it compiles each test file with vm.compileFunction, found on the module at call time).
-// Their exports are locked; `process` is not (its IPC is, above), nor classes' prototypes but vm's.
-// Nor `fs`: graceful-fs (which jest loads in the test realm too) clones it by its descriptors and
-// redefines some, so a locked fs breaks it; jest itself reads files through its own graceful-fs
-// copies, taken before any test code runs. Nor `crypto`: a security test spies on
-// crypto.timingSafeEqual, and no result goes through it. Accessors stay as they are: Node defines
-// some exports lazily (buffer.Blob) and redefines them on first use.
+// Their data exports are locked; `process` is not (its IPC is, above), nor classes' prototypes but
+// vm's, nor `crypto` (a security test spies on crypto.timingSafeEqual, and no result goes through
+// it). Accessors stay as they are: Node defines some exports lazily (buffer.Blob) and redefines
+// them on first use. fs's stream classes stay too: graceful-fs (loaded by jest in the test realm)
+// clones fs by its descriptors and redefines them on its clone.
 const CORE_MODULES = [
-  'assert', 'async_hooks', 'buffer', 'child_process', 'events', 'module', 'net', 'os', 'path',
+  'assert', 'async_hooks', 'buffer', 'child_process', 'events', 'fs', 'module', 'net', 'os', 'path',
   'perf_hooks', 'stream', 'string_decoder', 'timers', 'tty', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
+const LEFT_REDEFINABLE = new Set(['ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream']);
 
 function lockCoreModules() {
   for (const name of CORE_MODULES) {
     const exports = require(`node:${name}`);
     for (const key of Reflect.ownKeys(exports)) {
+      if (LEFT_REDEFINABLE.has(key)) continue;
       if ('value' in Reflect.getOwnPropertyDescriptor(exports, key)) lockBinding(exports, key, { overridable: true });
     }
   }
