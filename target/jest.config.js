@@ -7,9 +7,13 @@ const CATEGORIES = ['unit', 'integration', 'contract', 'chaos', 'security', 'per
 module.exports = {
   // Parallel workers and parallel episodes are safe: every test file gets its own namespace.
   maxWorkers: process.env.JEST_MAX_WORKERS || 2,
+  // Any limit makes jest use workers even for one file, so test code never runs in the process
+  // that writes the report (tests/support/locked-environment.js locks the worker it runs in).
+  workerIdleMemoryLimit: '1GB',
   projects: CATEGORIES.map((category) => ({
     displayName: category,
-    testEnvironment: 'node',
+    // jest's node environment that also locks the worker's realm (tests/support/locked-environment.js)
+    testEnvironment: '<rootDir>/tests/support/locked-environment.js',
     rootDir: __dirname,
     testMatch: [`<rootDir>/tests/${category}/**/*.test.js`],
     setupFilesAfterEnv: ['<rootDir>/tests/support/jest.setup.js'],

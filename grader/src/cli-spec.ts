@@ -21,7 +21,7 @@ const SCORING: Options = {
   'task-bugs': { type: 'string' },
 };
 
-/** positionals: how many arguments the command takes; -1 for one or more. */
+/** positionals: how many arguments the command takes; -1 for one or more, -2 for at most one. */
 export const COMMANDS: Record<string, { options: Options; positionals: number; usage: string }> = {
   run: {
     options: { ...COMMON, ...TREE, category: { type: 'string' }, file: { type: 'string', multiple: true }, 'test-name-pattern': { type: 'string' }, out: { type: 'string' }, 'all-reported': { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
@@ -34,9 +34,14 @@ export const COMMANDS: Record<string, { options: Options; positionals: number; u
     usage: 'score --results file [--baseline file] [--steps n --max-steps m] [--mode reward|resolved] [--task-bugs ids] [--manifest file] [--json]',
   },
   grade: {
-    options: { ...COMMON, ...TREE, ...SCORING, out: { type: 'string' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
+    options: { ...COMMON, ...TREE, ...SCORING, out: { type: 'string' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' }, pristine: { type: 'string' } },
     positionals: 1,
-    usage: 'grade <dir> [--baseline file] [--steps n --max-steps m] [--mode reward|resolved] [--task-bugs ids] [--out results.json] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--json]',
+    usage: 'grade <dir> [--pristine dir] [--baseline file] [--steps n --max-steps m] [--mode reward|resolved] [--task-bugs ids] [--out results.json] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--json]',
+  },
+  screen: {
+    options: { ...COMMON, manifest: { type: 'string' }, pristine: { type: 'string' }, patch: { type: 'string', multiple: true } },
+    positionals: -2,
+    usage: 'screen [<dir> --pristine dir] [--patch file]… [--manifest file] [--json]',
   },
   materialize: {
     options: { ...COMMON, ...TREE, bugs: { type: 'string' }, out: { type: 'string' }, fixes: { type: 'string' }, 'link-node-modules': { type: 'boolean' } },

@@ -8,6 +8,15 @@ import { GRADER_VERSION } from './version.ts';
 
 export { usage };
 
+/** positionals in the command table: n exactly; -1 one or more; -2 at most one. */
+const POSITIONALS_WANTED: Record<number, string> = { 0: 'no positional argument', [-1]: 'one or more <dir>', [-2]: 'at most one <dir>' };
+
+function positionalsFit(wanted: number, got: number): boolean {
+  if (wanted === -1) return got > 0;
+  if (wanted === -2) return got <= 1;
+  return got === wanted;
+}
+
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
@@ -112,7 +121,14 @@ async function dispatchResults(p: Parsed): Promise<CommandOutcome<unknown> | und
     case 'grade': {
       const { gradeCommand } = await import('./commands/grade.ts');
       const out = str(values, 'out');
-      return gradeCommand({ cwd, dir: positionals[0]!, ...tree, ...timeout, ...preflight, ...scoring(values), ...(out ? { out } : {}) });
+      const pristine = str(values, 'pristine');
+      return gradeCommand({ cwd, dir: positionals[0]!, ...tree, ...timeout, ...preflight, ...scoring(values), ...(out ? { out } : {}), ...(pristine ? { pristine } : {}) });
+    }
+    case 'screen': {
+      const { screenCommand } = await import('./commands/screen.ts');
+      const pristine = str(values, 'pristine');
+      const patches = values.patch as string[] | undefined;
+      return screenCommand({ cwd, ...(positionals[0] ? { dir: positionals[0] } : {}), ...(pristine ? { pristine } : {}), ...(patches ? { patches } : {}), ...(manifest ? { manifestPath: manifest } : {}) });
     }
     default:
       return undefined;
@@ -213,8 +229,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stdout.write(`usage: datanexus-grader ${spec.usage}\n`);
       return 0;
     }
-    if (spec.positionals === -1 ? parsed.positionals.length === 0 : parsed.positionals.length !== spec.positionals) {
-      throw usageError(`${command}: expected ${spec.positionals === 0 ? 'no positional argument' : spec.positionals === -1 ? 'one or more <dir>' : '<dir>'}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\nusage: datanexus-grader ${spec.usage}`);
+    if (!positionalsFit(spec.positionals, parsed.positionals.length)) {
+      throw usageError(`${command}: expected ${POSITIONALS_WANTED[spec.positionals] ?? '<dir>'}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\nusage: datanexus-grader ${spec.usage}`);
     }
     const outcome = await dispatch(command, values, parsed.positionals, io);
     io.stdout.write(wantsJson ? `${JSON.stringify(outcome.json, null, 2)}\n` : `${outcome.text}\n`);

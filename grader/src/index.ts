@@ -15,7 +15,10 @@ export {
 export { writeValidations, writeFailToPass, writeDependsOn } from './manifest-write.ts';
 export { measureMasking, maskingFromManifest, dependsOnDrift, type BugMasking, type MaskingInput, type DependsOnDrift } from './masking.ts';
 export { variantStaticProblems, samePatchedContent, PROTECTED } from './fix-variants.ts';
-export { score, gradeRun, infraErrorGrade, type Grade, type ScoreOptions } from './score.ts';
+export { score, gradeRun, infraErrorGrade, rejectedGrade, type Grade, type ScoreOptions, type Rejection } from './score.ts';
+export {
+  screenTree, screenPatchText, screenPatchFiles, recordedPatches, isScreenedFile, SCREEN_RULES, type ScreenFinding, type ScreenRule,
+} from './screen/index.ts';
 export { materialize, applyFix, applyPatchFile, patchedFiles, type MaterializeOptions, type MaterializeResult } from './materialize.ts';
 export { hashTree, type HashTreeOptions } from './hash.ts';
 export { testInventory, inventoryDetails, inventoryPath, INVENTORY_SOURCES, type InventoryOptions, type InventoryDetails } from './inventory.ts';

@@ -2,6 +2,7 @@ import { CATEGORIES, CATEGORY_HALF_WEIGHTS, type Category } from './categories.t
 import { GraderError } from './errors.ts';
 import { activeBugs, selectBugs, type BugEntry, type Manifest } from './manifest.ts';
 import { categoryCounts } from './results.ts';
+import type { ScreenFinding } from './screen/screen.ts';
 import type { InfraError, Results, TestStatus } from './types.ts';
 import { GRADER_VERSION } from './version.ts';
 
@@ -39,13 +40,21 @@ export interface Grade {
   resolved?: boolean;
   mode: 'reward' | 'resolved';
   graderVersion: string;
-  outcome: 'resolved' | 'unresolved' | 'infra-error';
+  outcome: 'resolved' | 'unresolved' | 'infra-error' | 'rejected';
   /** Set when outcome is 'infra-error': every figure is then NaN (null in JSON), never a score. */
   infraError?: InfraError;
+  /** Set when outcome is 'rejected': the change was refused before any test ran, reward 0. */
+  rejection?: Rejection;
   /** sha256 of the graded tree (hashTree), when the caller knows it. */
   contentHash?: string;
   /** Test ids that passed in the baseline and do not pass now (why the penalty applies). */
   regressions?: string[];
+}
+
+/** Why a change was refused: the screen's findings (file, line, rule) in the agent's own source. */
+export interface Rejection {
+  reason: 'tampering';
+  findings: ScreenFinding[];
 }
 
 export interface ScoreOptions {
@@ -170,6 +179,30 @@ export function infraErrorGrade(error: InfraError, mode: 'reward' | 'resolved' =
     graderVersion: GRADER_VERSION,
     outcome: 'infra-error',
     infraError: { ...error },
+  };
+}
+
+/**
+ * The grade of a change the screen refused: outcome 'rejected', reward 0 and every figure 0 (no
+ * test ran, nothing passed), the findings kept for the observation.
+ */
+export function rejectedGrade(findings: ScreenFinding[], mode: 'reward' | 'resolved' = 'reward'): Grade {
+  return {
+    weightedPassRate: 0,
+    base: 0,
+    categoryBonus: 0,
+    chaosBonus: 0,
+    bugBonus: 0,
+    efficiencyBonus: 0,
+    regressionPenalty: 0,
+    reward: 0,
+    categories: Object.fromEntries(CATEGORIES.map((c) => [c, { passed: 0, total: 0 }])) as Record<Category, { passed: number; total: number }>,
+    bugsFixed: [],
+    resolved: false,
+    mode,
+    graderVersion: GRADER_VERSION,
+    outcome: 'rejected',
+    rejection: { reason: 'tampering', findings: findings.map((f) => ({ ...f })) },
   };
 }
 

@@ -110,6 +110,7 @@ function submitObservation(report: GradeReport): SubmitObs {
     type: 'submit',
     ok: true,
     outcome: report.grade.outcome,
+    ...(report.grade.rejection ? { rejection: report.grade.rejection } : {}),
     reward: report.grade.reward,
     bugsFixed: report.grade.bugsFixed,
     counts: report.summary,

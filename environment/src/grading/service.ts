@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {
-  activeBugs, defaultServers, GRADER_VERSION, hashTree, probeServers, runSuite, score, selectBugs, summarize, testInventory,
+  activeBugs, defaultServers, GRADER_VERSION, hashTree, probeServers, rejectedGrade, runSuite, score, screenTree, selectBugs, summarize, testInventory,
   type Category, type Grade, type Results, type RunResult,
 } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
@@ -113,14 +113,19 @@ export class GradingService {
       const treeDir = path.join(dir, 'tree');
       const overlay = await buildGradeTree(args.tree.dir, args.workspace, treeDir);
       const contentHash = await hashTree(treeDir);
-      const [{ results, cached }, baseline, manifest] = await Promise.all([
-        this.results(contentHash, this.opts.gradeCache, args.signal, undefined, treeDir),
-        this.baseline(args.tree),
-        this.catalogue.loadManifest(),
-      ]);
+      // the agent's source changes are screened for tampering before anything of theirs runs
+      const findings = await screenTree(args.tree.dir, treeDir, overlay.taken);
+      const rejected = findings.length > 0 ? rejectedGrade(findings, args.task.mode) : undefined;
+      const [{ results, cached }, baseline, manifest] = rejected
+        ? [{ results: { tests: [] }, cached: false }, undefined, await this.catalogue.loadManifest()]
+        : await Promise.all([
+          this.results(contentHash, this.opts.gradeCache, args.signal, undefined, treeDir),
+          this.baseline(args.tree),
+          this.catalogue.loadManifest(),
+        ]);
       let grade: Grade;
       try {
-        grade = score(results, { manifest, baseline, steps: args.steps, maxSteps: args.maxSteps, mode: args.task.mode, ...(args.task.taskBugs ? { taskBugs: args.task.taskBugs } : {}) });
+        grade = rejected ?? score(results, { manifest, baseline, steps: args.steps, maxSteps: args.maxSteps, mode: args.task.mode, ...(args.task.taskBugs ? { taskBugs: args.task.taskBugs } : {}) });
       } catch (err) {
         throw new EnvError('ENV_ERR_INFRA', `the grader could not score the run: ${errorMessage(err)}`, { cause: err });
       }

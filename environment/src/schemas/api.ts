@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { ActionSchema } from './actions.ts';
-import { CategoryCounts, Counts, ResetObservation, StepObservationSchema } from './observations.ts';
+import { CategoryCounts, Counts, Rejection, ResetObservation, StepObservationSchema } from './observations.ts';
 
 export const EpisodeId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: 'From POST /v1/reset.' });
 
@@ -56,7 +56,8 @@ export const GradeSchema = Type.Object({
   resolved: Type.Optional(Type.Boolean()),
   mode: Type.String(),
   graderVersion: Type.String(),
-  outcome: Type.String({ description: 'resolved or unresolved (an infrastructure failure is an HTTP 503, never a grade).' }),
+  outcome: Type.String({ description: 'resolved, unresolved, or rejected (the change was refused for tampering, reward 0); an infrastructure failure is an HTTP 503, never a grade.' }),
+  rejection: Type.Optional(Rejection),
   contentHash: Type.Optional(Type.String()),
   regressions: Type.Optional(Type.Array(Type.String())),
 }, { additionalProperties: false });

@@ -117,10 +117,22 @@ export const RunTestsObservation = Type.Object({
   error: Type.Optional(ObservationError),
 }, { additionalProperties: false, title: 'run_tests' });
 
+export const Rejection = Type.Object({
+  reason: Type.Literal('tampering'),
+  findings: Type.Array(Type.Object({
+    file: Type.String(),
+    line: Type.Integer(),
+    rule: Type.String(),
+    reason: Type.String(),
+    match: Type.String(),
+  }, { additionalProperties: false }), { description: 'Lines the agent added that touch the test runner or detect it: file, line, rule.' }),
+}, { additionalProperties: false, description: 'Why the change was refused before any test ran (reward 0).' });
+
 export const SubmitObservation = Type.Object({
   type: Type.Literal('submit'),
   ok: Type.Boolean(),
-  outcome: Type.String({ description: 'resolved or unresolved.' }),
+  outcome: Type.String({ description: 'resolved, unresolved, or rejected (see rejection).' }),
+  rejection: Type.Optional(Rejection),
   reward: Type.Number(),
   bugsFixed: Type.Array(Type.String()),
   counts: Counts,

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { hashTree } from '../hash.ts';
 import { loadManifest } from '../manifest.ts';
-import { gradeRun, type Grade } from '../score.ts';
+import { changedFiles } from '../screen/changed.ts';
+import { screenTree } from '../screen/screen.ts';
+import { gradeRun, rejectedGrade, type Grade } from '../score.ts';
 import type { CommandRunner } from '../types.ts';
 import { executeRun } from './run.ts';
 import { renderGrade } from './score.ts';
@@ -21,6 +23,8 @@ export interface GradeCommandOptions extends CommonOptions {
   timeoutMs?: number;
   preflight?: boolean;
   runner?: CommandRunner;
+  /** The task's pristine tree: the changes from it are screened first; a finding is a 'rejected' grade, no run. */
+  pristine?: string;
 }
 
 export type GradeCommandJson = Grade & { error?: { code: string; message: string } };
@@ -31,6 +35,15 @@ export async function gradeCommand(opts: GradeCommandOptions): Promise<CommandOu
   const manifest = await loadManifest(manifestPath);
   const baselinePath = resolveOpt(opts.cwd, opts.baseline);
   const baseline = baselinePath ? await readResultsFile(baselinePath, 'baseline') : undefined;
+  if (opts.pristine) {
+    const dir = path.resolve(opts.cwd, opts.dir);
+    const pristine = path.resolve(opts.cwd, opts.pristine);
+    const findings = await screenTree(pristine, dir, await changedFiles(pristine, dir));
+    if (findings.length > 0) {
+      const grade: GradeCommandJson = { ...rejectedGrade(findings, opts.mode ?? 'reward'), contentHash: await hashTree(dir) };
+      return { exitCode: 0, json: grade, text: renderGrade(grade) };
+    }
+  }
   const { run } = await executeRun({ ...opts, useInventory: true });
   const grade: GradeCommandJson = gradeRun(run, {
     manifest,

@@ -14,6 +14,10 @@ export interface ScoreCommandOptions extends CommonOptions {
 
 export function renderGrade(g: Grade): string {
   if (g.outcome === 'infra-error') return `infra-error: ${g.infraError?.message ?? 'the suite could not run'} (no reward)`;
+  if (g.outcome === 'rejected') {
+    const found = (g.rejection?.findings ?? []).map((f) => `  ${f.file}:${f.line} ${f.rule}: ${JSON.stringify(f.match)}`);
+    return [`reward 0 (rejected: ${g.rejection?.reason ?? 'tampering'}; no test ran)`, ...found].join('\n');
+  }
   const cats = Object.entries(g.categories).filter(([, c]) => c.total > 0).map(([name, c]) => `${name} ${c.passed}/${c.total}`).join(', ');
   return [
     `reward ${g.reward} (${g.mode} mode, ${g.outcome})`,
