@@ -43,6 +43,7 @@ export async function runTestsAction(ctx: ActionContext, action: RunTests): Prom
       workspace: ctx.roots.root,
       uid: ctx.uid,
       env: ctx.env,
+      mounts: ctx.mounts,
       reportDir: ctx.reportDir,
       signal: ctx.signal,
       ...(action.category ? { category: action.category } : {}),

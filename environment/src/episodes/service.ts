@@ -40,7 +40,7 @@ export class EpisodeService {
 
   constructor(private readonly d: EpisodeServiceDeps) {
     const o = d.options;
-    this.pool = o.namespaceModule ? new NamespacePool(o.namespaceModule, o.namespaceDatabases, o.namespacePoolSize, d.log) : null;
+    this.pool = o.namespaceModule ? new NamespacePool(o.namespaceModule, o.namespaceDatabases, o.namespacePoolSize, d.log, d.grading.principals) : null;
     this.pool?.fill();
   }
 

@@ -6,8 +6,9 @@ import {
 } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
 import type { EnvOptions } from '../options.ts';
+import { Principals } from '../principals/index.ts';
 import { sandboxRunner } from '../sandbox/runner.ts';
-import type { SandboxBackend } from '../sandbox/types.ts';
+import type { Mount, SandboxBackend } from '../sandbox/types.ts';
 import { errorMessage, newId, Semaphore, sha256 } from '../util.ts';
 import { copyTree, removeTree } from '../workspace/tree.ts';
 import { DiskCache } from './disk-cache.ts';
@@ -50,6 +51,8 @@ export class GradingService {
   private readonly memo = new Map<string, Promise<Results>>();
   private inventoryPromise: Promise<string[]> | undefined;
   readonly semaphore: Semaphore;
+  /** Set when the backend gives every run its own network: grades, baselines and episodes then run as principals. */
+  readonly principals: Principals | null;
 
   constructor(
     private readonly opts: Readonly<EnvOptions>,
@@ -58,6 +61,7 @@ export class GradingService {
   ) {
     this.runs = new DiskCache(path.join(opts.cacheDir, 'runs'));
     this.semaphore = new Semaphore(opts.maxConcurrentRuns);
+    this.principals = backend.kind === 'bwrap' ? new Principals(opts.infraEnv, opts.nodeModulesDir, path.join(opts.workRoot, '.net')) : null;
   }
 
   /** The expected test ids: the pristine (all fixed) suite's, cached by the grader next to the manifest. */
@@ -177,6 +181,8 @@ export class GradingService {
   private async runTree(treeDir: string, expected: string[], signal?: AbortSignal): Promise<Results> {
     const reportDir = `${treeDir}-report`;
     const lease = this.backend.leaseUid();
+    // A principal of its own per run: no episode can reach the namespaces a grade or baseline uses.
+    const principal = await this.principals?.create();
     try {
       await mkdir(reportDir, { recursive: true });
       if (lease) await chown(reportDir, lease.uid, lease.uid);
@@ -186,8 +192,8 @@ export class GradingService {
         root: treeDir,
         nodeModules: this.opts.nodeModulesDir,
         ...(lease ? { uid: lease.uid } : {}),
-        mounts: [{ host: reportDir, sandbox: REPORT_MOUNT, readOnly: false }],
-        env: { ...this.opts.infraEnv, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+        mounts: [{ host: reportDir, sandbox: REPORT_MOUNT, readOnly: false }, ...(principal ? [principal.mount] : [])],
+        env: { ...(principal ? principal.env : this.opts.infraEnv), CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
         maxOutputBytes: GRADE_OUTPUT_BYTES,
         ...(signal ? { signal } : {}),
       });
@@ -198,6 +204,7 @@ export class GradingService {
       return run.results;
     } finally {
       lease?.release();
+      await principal?.destroy();
       await removeTree(reportDir);
     }
   }
@@ -216,6 +223,8 @@ export class GradingService {
     files?: string[];
     testNamePattern?: string;
     reportDir: string;
+    /** The episode's mounts (its data directory, its principal's gates). */
+    mounts?: Mount[];
     signal?: AbortSignal;
   }): Promise<RunResult> {
     const down = await this.preflight();
@@ -225,7 +234,7 @@ export class GradingService {
       root: args.workspace,
       nodeModules: this.opts.nodeModulesDir,
       ...(args.uid !== null ? { uid: args.uid } : {}),
-      mounts: [{ host: args.reportDir, sandbox: REPORT_MOUNT, readOnly: false }],
+      mounts: [{ host: args.reportDir, sandbox: REPORT_MOUNT, readOnly: false }, ...(args.mounts ?? [])],
       env: args.env,
       maxOutputBytes: GRADE_OUTPUT_BYTES,
       ...(args.signal ? { signal: args.signal } : {}),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
+import { NET_MOUNT, RELAY_PATH, RELAY_SOURCE } from './net/gates.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
 import { sandboxCwd } from './translate.ts';
@@ -33,8 +34,9 @@ export interface BwrapOptions {
 /**
  * bubblewrap: new user, pid, ipc and uts namespaces; the system read-only (/usr and a few /etc
  * files), a private /tmp, the workspace read-write at /workspace, node_modules read-only; nothing
- * of the repository. Networking is shared on purpose: the target's tests need the PostgreSQL,
- * Redis and RabbitMQ servers on 127.0.0.1.
+ * of the repository. Each run has a network namespace of its own (loopback only): a run given a
+ * principal's gates (a mount at NET_MOUNT) reaches PostgreSQL, Redis and RabbitMQ through them,
+ * via the relay; nothing else of the host is reachable (docs/isolation.md).
  *
  * Started as root, every run first drops to a host uid of its own (setpriv), so bwrap runs
  * unprivileged, no capability reaches the sandbox, and RLIMIT_NPROC counts per sandbox.
@@ -42,7 +44,7 @@ export interface BwrapOptions {
 export class BwrapBackend implements SandboxBackend {
   readonly kind = 'bwrap' as const;
   readonly isolated = true;
-  readonly description = 'bubblewrap (namespaces; system read-only; workspace read-write; private /tmp; shared loopback network)';
+  readonly description = 'bubblewrap (namespaces; system read-only; workspace read-write; private /tmp; own network namespace, servers through per-principal gates)';
   private readonly pool: UidPool;
   private readonly root = isRoot();
   private bwrap = '';
@@ -117,7 +119,7 @@ export class BwrapBackend implements SandboxBackend {
     argv.push(
       this.bwrap,
       '--unshare-user', '--uid', INNER_UID, '--gid', INNER_UID,
-      '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net',
       '--hostname', 'sandbox',
       '--disable-userns',
       '--die-with-parent', '--new-session',
@@ -128,10 +130,12 @@ export class BwrapBackend implements SandboxBackend {
     );
     if (req.nodeModules) argv.push('--ro-bind', req.nodeModules, `${SANDBOX_WORKSPACE}/node_modules`);
     for (const m of req.mounts ?? []) argv.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
+    const networked = (req.mounts ?? []).some((m) => m.sandbox === NET_MOUNT);
+    if (networked) argv.push('--ro-bind', RELAY_SOURCE, RELAY_PATH);
     argv.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
     const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env };
     for (const [k, v] of Object.entries(env)) argv.push('--setenv', k, v);
-    argv.push('--', req.command, ...req.args);
+    argv.push('--', ...(networked ? ['node', RELAY_PATH, NET_MOUNT, '--'] : []), req.command, ...req.args);
 
     return spawnContained({
       file: argv[0]!,
