@@ -31,10 +31,15 @@ export function owns(name: string, resource: string): boolean {
  * on every key (FLUSHALL, FLUSHDB, SWAPDB, MIGRATE), and nothing that changes server-wide
  * scripting state other principals rely on. INFO (ioredis's ready check) and KEYS stay, which
  * show counts and key names, never values.
+ *
+ * Keys outside every principal's name space (not starting with "d": principals are dnp_…, the
+ * registry datanexus:…, host test runs dn_…) are readable, never writable: a test may check that
+ * an unprefixed key does not exist (groups.test.js), and since no principal can write one, it
+ * cannot carry anything from one principal to another.
  */
 export function redisAclRules(p: PrincipalIdentity): string[] {
   return [
-    'reset', 'on', `>${p.secret}`, `~${p.name}_*`, 'resetchannels', `&${p.name}_*`,
+    'reset', 'on', `>${p.secret}`, `~${p.name}_*`, '%R~[^d]*', 'resetchannels', `&${p.name}_*`,
     '+@all', '-@admin', '-@dangerous', '+info', '+keys',
     '-function', '-script|flush', '-script|kill', '-reset',
   ];
@@ -53,8 +58,8 @@ export function ownerRecord(): string {
 /** Creates the role first: it carries the owner record, so a crash after it leaves something to sweep. */
 export async function createPrincipal(admin: Admin, p: PrincipalIdentity): Promise<void> {
   await admin.pg(async (c) => {
-    // NOINHERIT and no memberships: none of pg_read_server_files, pg_execute_server_program, …
-    await c.query(`CREATE ROLE ${ident(p.name)} LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT 256`);
+    // No memberships: none of pg_read_server_files, pg_execute_server_program, …
+    await c.query(`CREATE ROLE ${ident(p.name)} LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 256`);
     await c.query(`COMMENT ON ROLE ${ident(p.name)} IS '${ownerRecord()}'`);
   });
   await admin.redis((r) => r.call('ACL', 'SETUSER', p.name, ...redisAclRules(p)));
