@@ -34,6 +34,11 @@ describe('an episode under its principal', { skip: hasBwrap ? false : 'bubblewra
   });
   after(async () => env?.close());
 
+  test('/health reports the isolation in force', async () => {
+    const r = await call(env.app, 'GET', '/health');
+    assert.deepEqual(r.body.isolation, { network: 'own-namespace', principals: 'per-run' });
+  });
+
   test('cannot reach the environment API, and is refused what a superuser could do', async () => {
     const { episodeId } = await reset(env.app, { task: 'full' });
     const r = await stepOk(env.app, episodeId, {

@@ -11,6 +11,10 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     envVersion: ENV_VERSION,
     graderVersion: GRADER_VERSION,
     sandbox: { kind: app.sandbox.kind, isolated: app.sandbox.isolated, description: app.sandbox.description },
+    isolation: {
+      network: app.sandbox.kind === 'bwrap' ? 'own-namespace' as const : 'host' as const,
+      principals: app.grading.principals ? 'per-run' as const : 'none' as const,
+    },
     episodes: { running: app.episodeRegistry.active(), max: app.envOptions.maxEpisodes },
   }));
 };

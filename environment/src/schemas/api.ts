@@ -135,6 +135,12 @@ export const HealthResponse = Type.Object({
   envVersion: Type.String(),
   graderVersion: Type.String(),
   sandbox: Type.Object({ kind: Type.String(), isolated: Type.Boolean(), description: Type.String() }, { additionalProperties: false }),
+  /** What a sandboxed run can reach (docs/isolation.md). */
+  isolation: Type.Object({
+    network: Type.Union([Type.Literal('own-namespace'), Type.Literal('host')]),
+    /** per-run: every episode, grade and baseline uses the servers as a least-privilege principal of its own. */
+    principals: Type.Union([Type.Literal('per-run'), Type.Literal('none')]),
+  }, { additionalProperties: false }),
   episodes: Type.Object({ running: Type.Integer(), max: Type.Integer() }, { additionalProperties: false }),
 }, { additionalProperties: false });
 
