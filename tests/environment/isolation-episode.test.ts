@@ -62,8 +62,10 @@ describe('an episode under its principal', { skip: hasBwrap ? false : 'bubblewra
 
   test('closing an episode ends its sessions and drops its principal', async () => {
     const { episodeId } = await reset(env.app, { task: 'full' });
+    // the agent sees it as dn_principal; the server knows its real name
     const who = await stepOk(env.app, episodeId, { type: 'exec', command: 'echo $DN_NAMESPACE_PREFIX' });
-    const principal = who.observation.stdout.trim();
+    assert.equal(who.observation.stdout, 'dn_principal\n');
+    const principal = env.app.episodeRegistry.get(episodeId).resources!.ns!.principal!;
     assert.match(principal, /^dnp_[0-9a-f]{12}$/);
     // A session held open by a running command; it tells the host it is up with NOTIFY (in the
     // maintenance database, where the host listens: notifications stay within one database).
@@ -108,11 +110,12 @@ describe('the real target harness in an episode', { skip: !hasBwrap ? 'bubblewra
 
   test('run_tests passes a harness test file that creates databases, a prefix and a vhost', async () => {
     const { episodeId } = await reset(env.app, { task: 'full' });
-    const files = ['tests/integration/harness/namespace.test.js', 'tests/integration/support/namespace-sweep.test.js', 'tests/integration/shared/events/topology.test.js'];
+    // harness files only: a seeded bug cannot fail them (topology.test.js, say, fails on task full)
+    const files = ['tests/integration/harness/namespace.test.js', 'tests/integration/support/namespace-sweep.test.js'];
     const r = await stepOk(env.app, episodeId, { type: 'run_tests', files });
     assert.equal(r.observation.ok, true, JSON.stringify(r.observation).slice(0, 2000));
     assert.equal(r.observation.counts.failed, 0, JSON.stringify(r.observation.failures ?? r.observation).slice(0, 2000));
-    assert.ok(r.observation.counts.passed >= 7);
+    assert.ok(r.observation.counts.passed >= 5);
     await call(env.app, 'DELETE', `/v1/episodes/${episodeId}`);
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveOptions } from '../../environment/src/options.ts';
@@ -188,5 +190,20 @@ describe('a sandbox under a principal', { skip: hasBwrap ? false : 'bubblewrap i
     assert.equal(await count('SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1'), 0);
     const acl = (await principals.admin.redis((r) => r.call('ACL', 'USERS'))) as string[];
     assert.equal(acl.includes(c.name), false);
+  });
+
+  test('the sweep drops principals of a server that died and users left without a role', async () => {
+    const orphaned = await principals.create();
+    const deadPid = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+    await principals.admin.pg((c) => c.query(`COMMENT ON ROLE "${orphaned.name}" IS '${JSON.stringify({ ownerPid: deadPid, ownerHost: os.hostname(), createdAt: 0 })}'`));
+    const stray = `dnp_${'0'.repeat(11)}1`;
+    await principals.admin.redis((r) => r.call('ACL', 'SETUSER', stray, 'on', '>x'));
+    const swept = await principals.sweep();
+    assert.ok(swept.includes(orphaned.name), `swept ${swept.join(', ')}`);
+    assert.ok(swept.includes(stray));
+    assert.ok(!swept.includes(a.name) && !swept.includes(b.name), 'a live principal was swept');
+    const acl = (await principals.admin.redis((r) => r.call('ACL', 'USERS'))) as string[];
+    assert.equal(acl.includes(stray) || acl.includes(orphaned.name), false);
+    await orphaned.destroy();
   });
 });

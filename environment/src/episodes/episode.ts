@@ -45,9 +45,15 @@ export class Episode {
     return this.status !== 'running' && this.status !== 'starting';
   }
 
-  /** Replaces the namespace id (random, different every episode) by a fixed name in what the agent sees. */
+  /**
+   * Replaces the namespace id and the principal's name (random, different every episode) by fixed
+   * names in what the agent sees. The id contains the principal's name, so it goes first.
+   */
   redact(text: string): string {
-    const id = this.resources?.ns?.id;
-    return id && text.includes(id) ? text.split(id).join('dn_episode') : text;
+    const ns = this.resources?.ns;
+    let out = text;
+    if (ns?.id && out.includes(ns.id)) out = out.split(ns.id).join('dn_episode');
+    if (ns?.principal && out.includes(ns.principal)) out = out.split(ns.principal).join('dn_principal');
+    return out;
   }
 }

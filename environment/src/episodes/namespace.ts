@@ -10,6 +10,8 @@ export interface Namespace {
   env: Record<string, string>;
   /** Set when the namespace belongs to a principal: its gates, mounted into every run of the episode. */
   mounts?: Mount[];
+  /** The principal's name (its role and users), when the namespace belongs to one. */
+  principal?: string;
   drop(): Promise<void>;
 }
 

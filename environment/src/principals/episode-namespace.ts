@@ -24,6 +24,7 @@ export async function createIsolatedNamespace(principals: Principals, modulePath
     id: inner.id,
     env: { ...toSandboxUrls(inner.env, principal), ...principal.env },
     mounts: [principal.mount],
+    principal: principal.name,
     drop: async () => {
       // the principal first: its sessions end before the namespace's databases are dropped
       await principal.destroy();

@@ -127,13 +127,21 @@ function ownerGone(comment: unknown): boolean {
   }
 }
 
-/** Principals whose server process on this host has exited (SIGKILL, OOM): dropped. */
+/**
+ * Principals whose server process on this host has exited (SIGKILL, OOM) are dropped, and so are
+ * Redis and RabbitMQ users left without a role by a teardown cut short (the role is created first
+ * and carries the owner record, so a user without one belongs to nobody alive).
+ */
 export async function sweepPrincipals(admin: Admin): Promise<string[]> {
   const rows = await admin.pg(async (c) => (await c.query(
     "SELECT rolname, shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE starts_with(rolname, $1)",
     [PRINCIPAL_PREFIX],
   )).rows);
+  const roles = new Set(rows.map((r) => String(r.rolname)));
   const dead = rows.filter((r) => NAME.test(String(r.rolname)) && ownerGone(r.comment)).map((r) => String(r.rolname));
-  for (const name of dead) await destroyPrincipal(admin, name);
-  return dead;
+  const aclUsers = (await admin.redis((r) => r.call('ACL', 'USERS'))) as string[];
+  const brokerUsers = ((await admin.rabbit('GET', 'users?columns=name')) as { name: string }[]).map((u) => u.name);
+  const orphans = [...new Set([...aclUsers, ...brokerUsers])].filter((n) => NAME.test(n) && !roles.has(n));
+  for (const name of [...dead, ...orphans]) await destroyPrincipal(admin, name);
+  return [...dead, ...orphans].sort();
 }
