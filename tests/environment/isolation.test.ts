@@ -102,7 +102,7 @@ describe('a sandbox under a principal', { skip: hasBwrap ? false : 'bubblewrap i
     await sb.check();
     lease = sb.leaseUid();
     await sb.prepareWorkspace(ws, lease?.uid ?? null);
-    principals = new Principals({}, FIXTURE.nodeModulesDir, path.join(stateDir, '.net'));
+    principals = new Principals({}, FIXTURE.nodeModulesDir);
     [a, b] = await Promise.all([principals.create(), principals.create()]);
     // Something of b's for a to reach for: a database, a key, a vhost.
     await principals.admin.pg((c) => c.query(`CREATE DATABASE "${b.name}_db" OWNER "${b.name}"`));

@@ -8,6 +8,7 @@ import { EnvError } from '../errors.ts';
 import type { EnvOptions } from '../options.ts';
 import { Principals } from '../principals/index.ts';
 import { sandboxRunner } from '../sandbox/runner.ts';
+import { isRoot } from '../sandbox/system.ts';
 import type { Mount, SandboxBackend } from '../sandbox/types.ts';
 import { errorMessage, newId, Semaphore, sha256 } from '../util.ts';
 import { copyTree, removeTree } from '../workspace/tree.ts';
@@ -61,7 +62,7 @@ export class GradingService {
   ) {
     this.runs = new DiskCache(path.join(opts.cacheDir, 'runs'));
     this.semaphore = new Semaphore(opts.maxConcurrentRuns);
-    this.principals = backend.kind === 'bwrap' ? new Principals(opts.infraEnv, opts.nodeModulesDir, path.join(opts.workRoot, '.net')) : null;
+    this.principals = backend.kind === 'bwrap' && isRoot() ? new Principals(opts.infraEnv, opts.nodeModulesDir) : null;
   }
 
   /** The expected test ids: the pristine (all fixed) suite's, cached by the grader next to the manifest. */

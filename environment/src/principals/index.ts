@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import { amqpGate } from '../sandbox/net/amqp-gate.ts';
-import { NET_MOUNT, NetGates } from '../sandbox/net/gates.ts';
+import { NETNS_MOUNT, NetGates } from '../sandbox/net/gates.ts';
 import { managementGate } from '../sandbox/net/management-gate.ts';
 import { pgGate } from '../sandbox/net/pg-gate.ts';
 import { parseUpstream } from '../sandbox/net/pipe.ts';
@@ -17,8 +16,9 @@ const MAINTENANCE_DATABASE = 'postgres';
 /** A live principal: its name, what its sandboxes are told, the mount that carries its gates. */
 export interface PrincipalHandle {
   readonly name: string;
-  /** DN_* server URLs as the sandbox sees them (loopback ports of the relay) and the namespace prefix. */
+  /** DN_* server URLs as the sandbox sees them (the gates' loopback ports) and the namespace prefix. */
   readonly env: Record<string, string>;
+  /** Not a real mount: names the principal's network namespace, which its runs join (bwrap.ts). */
   readonly mount: Mount;
   /** Closes the gates (every connection), then drops the principal and all it owns. Safe to repeat. */
   destroy(): Promise<void>;
@@ -31,7 +31,7 @@ export interface PrincipalHandle {
 export class Principals {
   readonly admin: Admin;
 
-  constructor(infraEnv: Record<string, string>, nodeModulesDir: string, private readonly netRoot: string) {
+  constructor(infraEnv: Record<string, string>, nodeModulesDir: string) {
     this.admin = new Admin(adminUrls(infraEnv), nodeModulesDir);
   }
 
@@ -40,7 +40,7 @@ export class Principals {
     let gates: NetGates | undefined;
     try {
       await createPrincipal(this.admin, id);
-      gates = await NetGates.open(path.join(this.netRoot, id.name), this.gateHandlers(id));
+      gates = await NetGates.open(id.name, this.gateHandlers(id));
     } catch (err) {
       await gates?.close();
       await destroyPrincipal(this.admin, id.name).catch(() => undefined);
@@ -51,7 +51,7 @@ export class Principals {
     return {
       name: id.name,
       env: sandboxEnv(id),
-      mount: { host: g.dir, sandbox: NET_MOUNT, readOnly: true },
+      mount: { host: g.file, sandbox: NETNS_MOUNT, readOnly: true },
       destroy: () => {
         destroyed ??= g.close().then(() => destroyPrincipal(this.admin, id.name));
         return destroyed;
@@ -80,7 +80,7 @@ export class Principals {
   }
 }
 
-/** The sandbox reaches every server on loopback, at the ports the relay listens on. */
+/** The sandbox reaches every server on loopback, at the ports the gates listen on in its namespace. */
 export function sandboxEnv(id: PrincipalIdentity): Record<string, string> {
   return {
     DN_PG_ADMIN_URL: `postgres://${id.name}@127.0.0.1:5432/${MAINTENANCE_DATABASE}`,
@@ -93,7 +93,7 @@ export function sandboxEnv(id: PrincipalIdentity): Record<string, string> {
 
 /**
  * A namespace's own URLs (made by the host with administrator URLs) as the principal's sandbox
- * must use them: same database, vhost and prefix; the principal's identity; the relay's ports.
+ * must use them: same database, vhost and prefix; the principal's identity; the gates' ports.
  */
 export function toSandboxUrls(env: Record<string, string>, id: { name: string; env: Record<string, string> }): Record<string, string> {
   const amqp = new URL(id.env.DN_AMQP_URL!);

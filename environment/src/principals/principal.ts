@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { deleteNetns, listNetns } from '../sandbox/net/netns.ts';
 import type { Admin } from './admin.ts';
 
 /** Every principal's name starts so; the sweep only ever looks at these. */
@@ -111,6 +112,7 @@ export async function destroyPrincipal(admin: Admin, name: string): Promise<void
     dropRedisUser(admin, name),
     dropRabbitUser(admin, name),
     admin.pg(async (c) => (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rows.length > 0).then((exists) => (exists ? dropDatabasesOf(admin, name) : undefined)),
+    deleteNetns(name),
   ]);
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (errors.length > 0) throw new AggregateError(errors, `principal ${name} was not dropped cleanly`);
@@ -129,7 +131,7 @@ function ownerGone(comment: unknown): boolean {
 
 /**
  * Principals whose server process on this host has exited (SIGKILL, OOM) are dropped, and so are
- * Redis and RabbitMQ users left without a role by a teardown cut short (the role is created first
+ * Redis and RabbitMQ users and network namespaces left without a role by a teardown cut short (the role is created first
  * and carries the owner record, so a user without one belongs to nobody alive).
  */
 export async function sweepPrincipals(admin: Admin): Promise<string[]> {
@@ -141,7 +143,7 @@ export async function sweepPrincipals(admin: Admin): Promise<string[]> {
   const dead = rows.filter((r) => NAME.test(String(r.rolname)) && ownerGone(r.comment)).map((r) => String(r.rolname));
   const aclUsers = (await admin.redis((r) => r.call('ACL', 'USERS'))) as string[];
   const brokerUsers = ((await admin.rabbit('GET', 'users?columns=name')) as { name: string }[]).map((u) => u.name);
-  const orphans = [...new Set([...aclUsers, ...brokerUsers])].filter((n) => NAME.test(n) && !roles.has(n));
+  const orphans = [...new Set([...aclUsers, ...brokerUsers, ...(await listNetns())])].filter((n) => NAME.test(n) && !roles.has(n));
   for (const name of [...dead, ...orphans]) await destroyPrincipal(admin, name);
   return [...dead, ...orphans].sort();
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
-import { NET_MOUNT, RELAY_PATH, RELAY_SOURCE } from './net/gates.ts';
+import { NETNS_MOUNT } from './net/gates.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
 import { sandboxCwd } from './translate.ts';
@@ -34,9 +34,10 @@ export interface BwrapOptions {
 /**
  * bubblewrap: new user, pid, ipc and uts namespaces; the system read-only (/usr and a few /etc
  * files), a private /tmp, the workspace read-write at /workspace, node_modules read-only; nothing
- * of the repository. Each run has a network namespace of its own (loopback only): a run given a
- * principal's gates (a mount at NET_MOUNT) reaches PostgreSQL, Redis and RabbitMQ through them,
- * via the relay; nothing else of the host is reachable (docs/isolation.md).
+ * of the repository. Started as root, every run is in a network namespace without the host: a
+ * run given a principal (a "mount" at NETNS_MOUNT naming its namespace) joins that namespace,
+ * where the principal's gates listen on the servers' ports; any other run gets an empty one
+ * (loopback only). Not root: the host network is shared (docs/isolation.md).
  *
  * Started as root, every run first drops to a host uid of its own (setpriv), so bwrap runs
  * unprivileged, no capability reaches the sandbox, and RLIMIT_NPROC counts per sandbox.
@@ -44,11 +45,12 @@ export interface BwrapOptions {
 export class BwrapBackend implements SandboxBackend {
   readonly kind = 'bwrap' as const;
   readonly isolated = true;
-  readonly description = 'bubblewrap (namespaces; system read-only; workspace read-write; private /tmp; own network namespace, servers through per-principal gates)';
+  readonly description = 'bubblewrap (namespaces; system read-only; workspace read-write; private /tmp; network: the principal\'s namespace, servers through its gates)';
   private readonly pool: UidPool;
   private readonly root = isRoot();
   private bwrap = '';
   private setpriv: string | undefined;
+  private nsenter: string | undefined;
   private prlimit: string | undefined;
   private etcDir = '';
   private systemArgs: string[] = [];
@@ -66,7 +68,8 @@ export class BwrapBackend implements SandboxBackend {
     this.prlimit = which('prlimit');
     if (this.root) {
       this.setpriv = which('setpriv');
-      if (!this.setpriv) throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', 'running as root, the bwrap sandbox drops to a per-sandbox uid with setpriv (util-linux), which is not installed');
+      this.nsenter = which('nsenter');
+      if (!this.setpriv || !this.nsenter) throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', 'running as root, the bwrap sandbox drops to a per-sandbox uid with setpriv and joins network namespaces with nsenter (util-linux), which is not installed');
     }
     await mkdir(this.opts.workRoot, { recursive: true });
     if (this.root) await assertReachable(this.opts.workRoot);
@@ -109,6 +112,9 @@ export class BwrapBackend implements SandboxBackend {
     if (req.nodeModules) await ensureMountPoint(req.root);
 
     const argv: string[] = [];
+    // The principal's namespace is joined while still root; the run then drops to its uid.
+    const netns = (req.mounts ?? []).find((m) => m.sandbox === NETNS_MOUNT)?.host;
+    if (this.root && netns) argv.push(this.nsenter!, `--net=${netns}`, '--');
     if (this.root) argv.push(this.setpriv!, `--reuid=${req.uid}`, `--regid=${req.uid}`, '--clear-groups', '--');
     if (this.prlimit) {
       argv.push(this.prlimit, `--data=${limits.processMemoryBytes}`, `--fsize=${limits.maxFileBytes}`, '--core=0');
@@ -119,7 +125,8 @@ export class BwrapBackend implements SandboxBackend {
     argv.push(
       this.bwrap,
       '--unshare-user', '--uid', INNER_UID, '--gid', INNER_UID,
-      '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--unshare-net',
+      '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      ...(this.root && !netns ? ['--unshare-net'] : []),
       '--hostname', 'sandbox',
       '--disable-userns',
       '--die-with-parent', '--new-session',
@@ -129,13 +136,11 @@ export class BwrapBackend implements SandboxBackend {
       '--bind', req.root, SANDBOX_WORKSPACE,
     );
     if (req.nodeModules) argv.push('--ro-bind', req.nodeModules, `${SANDBOX_WORKSPACE}/node_modules`);
-    for (const m of req.mounts ?? []) argv.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
-    const networked = (req.mounts ?? []).some((m) => m.sandbox === NET_MOUNT);
-    if (networked) argv.push('--ro-bind', RELAY_SOURCE, RELAY_PATH);
+    for (const m of req.mounts ?? []) if (m.sandbox !== NETNS_MOUNT) argv.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.sandbox);
     argv.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
     const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env };
     for (const [k, v] of Object.entries(env)) argv.push('--setenv', k, v);
-    argv.push('--', ...(networked ? ['node', RELAY_PATH, NET_MOUNT, '--'] : []), req.command, ...req.args);
+    argv.push('--', req.command, ...req.args);
 
     return spawnContained({
       file: argv[0]!,

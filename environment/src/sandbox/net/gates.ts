@@ -1,69 +1,51 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
-import { EnvError } from '../../errors.ts';
-
-/** Where the sandbox sees the gates' sockets, and the relay that listens on their ports. */
-export const NET_MOUNT = '/run/dn-net';
-export const RELAY_PATH = '/run/dn-relay.cjs';
-/** The relay's source in this package, mounted read-only into every sandbox that has a network. */
-export const RELAY_SOURCE = path.join(path.dirname(new URL(import.meta.url).pathname), 'relay.cjs');
-
-/** The four services a sandbox may reach, named as the relay names their sockets. */
-export type GateName = 'postgres' | 'redis' | 'amqp' | 'management';
-export type GateHandler = ((client: net.Socket) => void) | Server;
-
-// sun_path holds 108 bytes; a longer socket path fails with an obscure EINVAL.
-const MAX_SOCKET_PATH = 100;
+import type net from 'node:net';
+import { deleteNetns, openNetns, type Listener } from './netns.ts';
 
 /**
- * One principal's gates: a unix socket per service in `dir`, each answered by its handler. The
- * socket a connection arrives on is its identity, so the directory is only ever mounted into
- * that principal's sandboxes. close() cuts every connection still open.
+ * A run's mount with this sandbox path is not a mount: it names the network namespace file the
+ * run joins (bwrap.ts), the principal's, where its gates listen.
+ */
+export const NETNS_MOUNT = '/run/dn-netns';
+
+/** The four services a sandbox may reach, on the ports the server URLs name. */
+export const GATE_PORTS = { postgres: 5432, redis: 6379, amqp: 5672, management: 15672 } as const;
+export type GateName = keyof typeof GATE_PORTS;
+export type GateHandler = ((client: net.Socket) => void) | Server;
+
+/**
+ * One principal's gates: a network namespace of its own, loopback only, in which this process
+ * listens on the four service ports. Its sandboxes join that namespace, so the address a
+ * connection arrives at is its identity, and nothing else (the host, the environment API, other
+ * principals) is there to connect to. close() cuts every connection and removes the namespace.
  */
 export class NetGates {
-  private readonly servers: (net.Server | Server)[] = [];
   private readonly sockets = new Set<net.Socket>();
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly name: string, readonly file: string, private readonly listeners: Listener[]) {}
 
-  static async open(dir: string, handlers: Record<GateName, GateHandler>): Promise<NetGates> {
-    if (path.join(dir, 'management.sock').length > MAX_SOCKET_PATH) {
-      throw new EnvError('ENV_ERR_INVALID_OPTION', `the gate sockets' directory ${dir} is too long for a unix socket path; choose a shorter --state-dir`);
-    }
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true, mode: 0o755 });
-    await chmod(dir, 0o755);
-    const gates = new NetGates(dir);
-    try {
-      for (const [name, handler] of Object.entries(handlers)) await gates.listen(path.join(dir, `${name}.sock`), handler);
-    } catch (err) {
-      await gates.close();
-      throw err;
+  static async open(name: string, handlers: Record<GateName, GateHandler>): Promise<NetGates> {
+    const addresses: [string, number][] = [];
+    for (const port of Object.values(GATE_PORTS)) addresses.push(['127.0.0.1', port], ['::1', port]);
+    const { file, listeners } = await openNetns(name, addresses);
+    const gates = new NetGates(name, file, listeners);
+    const byPort = new Map<number, GateHandler>(Object.entries(handlers).map(([k, h]) => [GATE_PORTS[k as GateName], h]));
+    for (const l of listeners) {
+      const handler = byPort.get(l.port)!;
+      l.server.on('connection', (s: net.Socket) => {
+        gates.sockets.add(s);
+        s.on('close', () => gates.sockets.delete(s));
+        if (typeof handler === 'function') handler(s);
+        else handler.emit('connection', s);
+      });
     }
     return gates;
   }
 
-  private async listen(socketPath: string, handler: GateHandler): Promise<void> {
-    const server = typeof handler === 'function' ? net.createServer(handler) : handler;
-    server.on('connection', (s: net.Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.servers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => resolve());
-    });
-    // Sandboxes run under uids of their own; the directory is what keeps other sandboxes out.
-    await chmod(socketPath, 0o666);
-  }
-
   async close(): Promise<void> {
-    const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
     for (const s of this.sockets) s.destroy();
     await Promise.all(closing);
-    await rm(this.dir, { recursive: true, force: true });
+    await deleteNetns(this.name);
   }
 }
