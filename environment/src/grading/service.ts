@@ -63,6 +63,7 @@ export class GradingService {
     this.runs = new DiskCache(path.join(opts.cacheDir, 'runs'));
     this.semaphore = new Semaphore(opts.maxConcurrentRuns);
     this.principals = backend.kind === 'bwrap' && isRoot() ? new Principals(opts.infraEnv, opts.nodeModulesDir) : null;
+    this.principals?.refill();
   }
 
   /** The expected test ids: the pristine (all fixed) suite's, cached by the grader next to the manifest. */
@@ -183,7 +184,7 @@ export class GradingService {
     const reportDir = `${treeDir}-report`;
     const lease = this.backend.leaseUid();
     // A principal of its own per run: no episode can reach the namespaces a grade or baseline uses.
-    const principal = await this.principals?.create();
+    const principal = await this.principals?.acquire();
     try {
       await mkdir(reportDir, { recursive: true });
       if (lease) await chown(reportDir, lease.uid, lease.uid);
@@ -205,9 +206,15 @@ export class GradingService {
       return run.results;
     } finally {
       lease?.release();
-      await principal?.destroy();
+      // its sandbox is gone; dropping what it made need not hold the result
+      if (principal) this.principals!.release(principal);
       await removeTree(reportDir);
     }
+  }
+
+  /** Drops the spare principals and waits for every principal being dropped. */
+  async close(): Promise<void> {
+    await this.principals?.close();
   }
 
   /** The servers the suite needs, checked before a run: "PostgreSQL is down" is infrastructure, not a reward of 0. */

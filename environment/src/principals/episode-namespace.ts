@@ -9,7 +9,7 @@ import { toSandboxUrls } from './index.ts';
  * sandbox gets the principal's URLs and gates; dropping it ends every session first.
  */
 export async function createIsolatedNamespace(principals: Principals, modulePath: string, databases: string[]): Promise<Namespace> {
-  const principal = await principals.create();
+  const principal = await principals.acquire();
   let ns: Namespace | undefined;
   try {
     ns = await createEpisodeNamespace(modulePath, databases, `${principal.name}_ep`);

@@ -30,9 +30,49 @@ export interface PrincipalHandle {
  */
 export class Principals {
   readonly admin: Admin;
+  /** Principals made ahead (creation is a few round trips and a short process): runs take one at once. */
+  private readonly spares: Promise<PrincipalHandle>[] = [];
+  private readonly pending = new Set<Promise<unknown>>();
+  private closed = false;
 
-  constructor(infraEnv: Record<string, string>, nodeModulesDir: string) {
+  constructor(infraEnv: Record<string, string>, nodeModulesDir: string, private readonly spareCount = 2) {
     this.admin = new Admin(adminUrls(infraEnv), nodeModulesDir);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** A principal for one run or episode, ready-made when one is; release() it when done. */
+  acquire(): Promise<PrincipalHandle> {
+    if (this.closed) return Promise.reject(new EnvError('ENV_ERR_SHUTTING_DOWN', 'the server is shutting down'));
+    const spare = this.spares.shift();
+    this.refill();
+    return spare ? spare.catch(() => this.create()) : this.create();
+  }
+
+  /** Destroys a principal after the caller has moved on (tracked: close() waits for it). */
+  release(p: PrincipalHandle): void {
+    this.track(p.destroy()).catch(() => undefined);
+  }
+
+  /** Starts making the spares (in the background). */
+  refill(): void {
+    while (!this.closed && this.spares.length < this.spareCount) {
+      const p = this.track(this.create());
+      p.catch(() => undefined);
+      this.spares.push(p);
+    }
+  }
+
+  /** Destroys the spares and waits for every destruction started. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const spares = await Promise.allSettled(this.spares.splice(0));
+    for (const s of spares) if (s.status === 'fulfilled') this.release(s.value);
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   async create(): Promise<PrincipalHandle> {
