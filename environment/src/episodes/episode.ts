@@ -46,14 +46,16 @@ export class Episode {
   }
 
   /**
-   * Replaces the namespace id and the principal's name (random, different every episode) by fixed
-   * names in what the agent sees. The id contains the principal's name, so it goes first.
+   * Replaces the namespace id, and the principal's name and password, random and different every
+   * episode, by fixed names in what the agent sees. The id contains the principal's name, so it
+   * goes first.
    */
   redact(text: string): string {
     const ns = this.resources?.ns;
     let out = text;
-    if (ns?.id && out.includes(ns.id)) out = out.split(ns.id).join('dn_episode');
-    if (ns?.principal && out.includes(ns.principal)) out = out.split(ns.principal).join('dn_principal');
+    for (const [real, shown] of [[ns?.id, 'dn_episode'], ...(ns?.redactions ?? [])]) {
+      if (real && out.includes(real)) out = out.split(real).join(shown!);
+    }
     return out;
   }
 }

@@ -12,6 +12,8 @@ export interface Namespace {
   mounts?: Mount[];
   /** The principal's name (its role and users), when the namespace belongs to one. */
   principal?: string;
+  /** Further random values the agent may print, and the fixed names shown instead. */
+  redactions?: [real: string, shown: string][];
   drop(): Promise<void>;
 }
 

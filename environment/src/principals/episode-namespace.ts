@@ -25,6 +25,7 @@ export async function createIsolatedNamespace(principals: Principals, modulePath
     env: { ...toSandboxUrls(inner.env, principal), ...principal.env },
     mounts: [principal.mount],
     principal: principal.name,
+    redactions: [[principal.name, 'dn_principal'], [principal.secret, 'dn_secret']],
     drop: async () => {
       // the principal first: its sessions end before the namespace's databases are dropped
       await principal.destroy();

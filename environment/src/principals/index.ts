@@ -16,6 +16,8 @@ const MAINTENANCE_DATABASE = 'postgres';
 /** A live principal: its name, what its sandboxes are told, the mount that carries its gates. */
 export interface PrincipalHandle {
   readonly name: string;
+  /** Password of its Redis and RabbitMQ users (in its sandboxes' URLs). */
+  readonly secret: string;
   /** DN_* server URLs as the sandbox sees them (the gates' loopback ports) and the namespace prefix. */
   readonly env: Record<string, string>;
   /** Not a real mount: names the principal's network namespace, which its runs join (bwrap.ts). */
@@ -90,6 +92,7 @@ export class Principals {
     let destroyed: Promise<void> | undefined;
     return {
       name: id.name,
+      secret: id.secret,
       env: sandboxEnv(id),
       mount: { host: g.file, sandbox: NETNS_MOUNT, readOnly: true },
       destroy: () => {
