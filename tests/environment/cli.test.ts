@@ -80,7 +80,7 @@ test('serve boots, logs JSON, and SIGTERM kills sandboxes, drops namespaces and 
     assert.equal((await client.health()).sandbox.kind, 'bwrap');
     const { episodeId } = await client.reset({ task: 'full' });
     const namespace = await namespaceOf(served, episodeId);
-    assert.match(namespace, /^dn_/);
+    assert.match(namespace, /^dnp?_/); // dnp_<principal>_ep when the sandbox isolates the network
     assert.ok((await databasesOf(namespace)).length > 0);
 
     const marker = `dn-cli-long-${process.pid}`;

@@ -33,8 +33,9 @@ describe('episodes over HTTP', () => {
     const read = await client.step(episodeId, { type: 'read_file', path: 'src/stats.js' });
     assert.match(read.observation.type === 'read_file' ? read.observation.content ?? '' : '', /values\.length - 1/);
     const exec = await client.step(episodeId, { type: 'exec', command: 'node -e "console.log(require(\'./src/stats\').mean([2,4,6]))"; echo "$PIPELINE_DATABASE_URL"' });
-    // the namespace's random id is shown as dn_episode, so observations do not differ between episodes
-    assert.equal(exec.observation.type === 'exec' && exec.observation.stdout, '6\npostgres://postgres@127.0.0.1:5432/dn_episode_pipeline\n');
+    // the namespace's random id is shown as dn_episode and its principal (the role) as dn_principal,
+    // so observations do not differ between episodes
+    assert.equal(exec.observation.type === 'exec' && exec.observation.stdout, '6\npostgres://dn_principal@127.0.0.1:5432/dn_episode_pipeline\n');
 
     const before = await client.reward(episodeId);
     assert.deepEqual(before.report.bugs.find((b) => b.id === 'N1'), { id: 'N1', fixed: false, failToPass: { passed: 0, total: 1 } });

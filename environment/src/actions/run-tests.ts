@@ -43,6 +43,7 @@ export async function runTestsAction(ctx: ActionContext, action: RunTests): Prom
       workspace: ctx.roots.root,
       uid: ctx.uid,
       env: ctx.env,
+      mounts: ctx.mounts,
       signal: ctx.signal,
       ...(action.category ? { category: action.category } : {}),
       ...(files.length > 0 ? { files } : {}),

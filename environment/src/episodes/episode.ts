@@ -45,9 +45,17 @@ export class Episode {
     return this.status !== 'running' && this.status !== 'starting';
   }
 
-  /** Replaces the namespace id (random, different every episode) by a fixed name in what the agent sees. */
+  /**
+   * Replaces the namespace id, and the principal's name and password, random and different every
+   * episode, by fixed names in what the agent sees. The id contains the principal's name, so it
+   * goes first.
+   */
   redact(text: string): string {
-    const id = this.resources?.ns?.id;
-    return id && text.includes(id) ? text.split(id).join('dn_episode') : text;
+    const ns = this.resources?.ns;
+    let out = text;
+    for (const [real, shown] of [[ns?.id, 'dn_episode'], ...(ns?.redactions ?? [])]) {
+      if (real && out.includes(real)) out = out.split(real).join(shown!);
+    }
+    return out;
   }
 }

@@ -1,4 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { createIsolatedNamespace } from '../principals/episode-namespace.ts';
+import type { Principals } from '../principals/index.ts';
 import { errorMessage } from '../util.ts';
 import { createEpisodeNamespace, sweepAbandonedNamespaces, type Namespace } from './namespace.ts';
 
@@ -18,7 +20,15 @@ export class NamespacePool {
     private readonly databases: string[],
     private readonly size: number,
     private readonly log: FastifyBaseLogger,
+    /** Set when sandboxes are network-isolated: each namespace then comes with a principal of its own. */
+    private readonly principals: Principals | null = null,
   ) {}
+
+  private create(): Promise<Namespace> {
+    return this.principals
+      ? createIsolatedNamespace(this.principals, this.modulePath, this.databases)
+      : createEpisodeNamespace(this.modulePath, this.databases);
+  }
 
   private track<T>(p: Promise<T>): Promise<T> {
     this.pending.add(p);
@@ -35,10 +45,15 @@ export class NamespacePool {
           if (r && (r.dropped.length > 0 || r.failed.length > 0)) this.log.info({ dropped: r.dropped, failed: r.failed }, 'swept abandoned namespaces');
         })
         .catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'could not sweep abandoned namespaces'));
+      if (this.principals) {
+        this.track(this.principals.sweep())
+          .then((dropped) => dropped.length > 0 && this.log.info({ dropped }, 'swept abandoned principals'))
+          .catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'could not sweep abandoned principals'));
+      }
     }
     while (!this.closed && this.ready.length + this.filling < this.size) {
       this.filling += 1;
-      this.track(createEpisodeNamespace(this.modulePath, this.databases))
+      this.track(this.create())
         .then((ns) => {
           if (this.closed) return this.drop(ns);
           this.ready.push(ns);
@@ -54,7 +69,7 @@ export class NamespacePool {
   async acquire(): Promise<Namespace> {
     const ns = this.ready.shift();
     this.fill();
-    return ns ?? createEpisodeNamespace(this.modulePath, this.databases);
+    return ns ?? this.create();
   }
 
   /** Drops a namespace after the caller has moved on. */

@@ -1,12 +1,19 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { EnvError } from '../errors.ts';
+import type { Mount } from '../sandbox/types.ts';
 import { errorMessage } from '../util.ts';
 
 /** One episode's private slice of the real servers (target/tests/support/namespace.js). */
 export interface Namespace {
   id: string;
   env: Record<string, string>;
+  /** Set when the namespace belongs to a principal: its gates, mounted into every run of the episode. */
+  mounts?: Mount[];
+  /** The principal's name (its role and users), when the namespace belongs to one. */
+  principal?: string;
+  /** Further random values the agent may print, and the fixed names shown instead. */
+  redactions?: [real: string, shown: string][];
   drop(): Promise<void>;
 }
 
@@ -17,7 +24,7 @@ export interface SweepResult {
 }
 
 interface NamespaceModule {
-  createNamespace(options: { databases?: string[]; ownerPid?: number }): Promise<Namespace>;
+  createNamespace(options: { databases?: string[]; ownerPid?: number; id?: string }): Promise<Namespace>;
   /** Optional: targets without it simply leak what a killed server leaves behind. */
   sweepNamespaces?(options?: { olderThanMs?: number }): Promise<SweepResult>;
 }
@@ -45,10 +52,10 @@ export async function sweepAbandonedNamespaces(modulePath: string): Promise<Swee
   return typeof mod.sweepNamespaces === 'function' ? mod.sweepNamespaces() : null;
 }
 
-export async function createEpisodeNamespace(modulePath: string, databases: string[]): Promise<Namespace> {
+export async function createEpisodeNamespace(modulePath: string, databases: string[], id?: string): Promise<Namespace> {
   try {
     // Owned by this server process: once it is gone, the next server's sweep drops the namespace.
-    return await load(modulePath).createNamespace({ databases, ownerPid: process.pid });
+    return await load(modulePath).createNamespace({ databases, ownerPid: process.pid, ...(id ? { id } : {}) });
   } catch (err) {
     if (err instanceof EnvError) throw err;
     throw new EnvError('ENV_ERR_INFRA', `could not create the episode's namespace on PostgreSQL / Redis / RabbitMQ: ${errorMessage(err)}`, { cause: err });

@@ -52,11 +52,12 @@ export async function provision(ep: Episode, tree: TaskTree, d: ProvisionDeps, l
   lap('workspace');
   if (pool) r.ns = await pool.acquire();
   lap('namespace');
-  r.mounts = [{ host: r.dataDir, sandbox: SANDBOX_DATA, readOnly: false }];
+  r.mounts = [{ host: r.dataDir, sandbox: SANDBOX_DATA, readOnly: false }, ...(r.ns?.mounts ?? [])];
   r.env = {
     NODE_ENV: 'test',
+    // an isolated namespace carries its principal's URLs; the administrator's never enter the sandbox
+    ...(r.ns?.mounts ? {} : options.infraEnv),
     ...(r.ns?.env ?? {}),
-    ...options.infraEnv,
     // the namespace's object store is a host directory; the episode's own is mounted at /data
     OBJECT_STORE_DIR: `${SANDBOX_DATA}/objects`,
     DN_SEED: String(ep.seed),

@@ -39,7 +39,7 @@ export class EpisodeService {
 
   constructor(private readonly d: EpisodeServiceDeps) {
     const o = d.options;
-    this.pool = o.namespaceModule ? new NamespacePool(o.namespaceModule, o.namespaceDatabases, o.namespacePoolSize, d.log) : null;
+    this.pool = o.namespaceModule ? new NamespacePool(o.namespaceModule, o.namespaceDatabases, o.namespacePoolSize, d.log, d.grading.principals) : null;
     this.pool?.fill();
     this.teardown = new EpisodeTeardown(d, this.pool);
   }

@@ -5,8 +5,10 @@ import {
 } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
 import type { EnvOptions } from '../options.ts';
+import { Principals } from '../principals/index.ts';
 import { sandboxRunner } from '../sandbox/runner.ts';
-import type { SandboxBackend } from '../sandbox/types.ts';
+import { isRoot } from '../sandbox/system.ts';
+import type { Mount, SandboxBackend } from '../sandbox/types.ts';
 import { errorMessage, newId, Semaphore, sha256 } from '../util.ts';
 import { copyTree, removeTree } from '../workspace/tree.ts';
 import { checkBaseline } from './baseline-check.ts';
@@ -54,6 +56,8 @@ export class GradingService {
   private readonly broken = new WeakMap<Results, string>();
   private inventoryPromise: Promise<string[]> | undefined;
   readonly semaphore: Semaphore;
+  /** Set when the backend gives every run its own network: grades, baselines and episodes then run as principals. */
+  readonly principals: Principals | null;
 
   constructor(
     private readonly opts: Readonly<EnvOptions>,
@@ -62,6 +66,8 @@ export class GradingService {
   ) {
     this.runs = new DiskCache(path.join(opts.cacheDir, 'runs'));
     this.semaphore = new Semaphore(opts.maxConcurrentRuns);
+    this.principals = backend.kind === 'bwrap' && isRoot() ? new Principals(opts.infraEnv, opts.nodeModulesDir) : null;
+    this.principals?.refill();
   }
 
   /** The expected test ids: the pristine (all fixed) suite's, cached by the grader next to the manifest. */
@@ -207,6 +213,8 @@ export class GradingService {
 
   private async runTree(treeDir: string, expected: string[], signal?: AbortSignal): Promise<Results> {
     const lease = this.backend.leaseUid();
+    // A principal of its own per run: no episode can reach the namespaces a grade or baseline uses.
+    const principal = await this.principals?.acquire();
     try {
       await this.backend.prepareWorkspace(treeDir, lease?.uid ?? null);
       const runner = sandboxRunner({
@@ -214,7 +222,8 @@ export class GradingService {
         root: treeDir,
         nodeModules: this.opts.nodeModulesDir,
         ...(lease ? { uid: lease.uid } : {}),
-        env: { ...this.opts.infraEnv, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+        ...(principal ? { mounts: [principal.mount] } : {}),
+        env: { ...(principal ? principal.env : this.opts.infraEnv), CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
         maxOutputBytes: GRADE_OUTPUT_BYTES,
         ...(signal ? { signal } : {}),
       });
@@ -226,7 +235,14 @@ export class GradingService {
       return run.results;
     } finally {
       lease?.release();
+      // its sandbox is gone; dropping what it made need not hold the result
+      if (principal) this.principals!.release(principal);
     }
+  }
+
+  /** Drops the spare principals and waits for every principal being dropped. */
+  async close(): Promise<void> {
+    await this.principals?.close();
   }
 
   /** The servers the suite needs, checked before a run: "PostgreSQL is down" is infrastructure, not a reward of 0. */
@@ -242,6 +258,8 @@ export class GradingService {
     category?: Category;
     files?: string[];
     testNamePattern?: string;
+    /** The episode's mounts (its data directory, its principal's gates). */
+    mounts?: Mount[];
     signal?: AbortSignal;
   }): Promise<RunResult> {
     const down = await this.preflight();
@@ -251,6 +269,7 @@ export class GradingService {
       root: args.workspace,
       nodeModules: this.opts.nodeModulesDir,
       ...(args.uid !== null ? { uid: args.uid } : {}),
+      ...(args.mounts ? { mounts: args.mounts } : {}),
       env: args.env,
       maxOutputBytes: GRADE_OUTPUT_BYTES,
       ...(args.signal ? { signal: args.signal } : {}),

@@ -11,6 +11,11 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     envVersion: ENV_VERSION,
     graderVersion: GRADER_VERSION,
     sandbox: { kind: app.sandbox.kind, isolated: app.sandbox.isolated, description: app.sandbox.description, limits: { ...app.sandbox.limitsInForce } },
+    isolation: {
+      // bwrap started as root: every run in a namespace without the host (principals need the same)
+      network: app.grading.principals ? 'own-namespace' as const : 'host' as const,
+      principals: app.grading.principals ? 'per-run' as const : 'none' as const,
+    },
     episodes: { running: app.episodeRegistry.active(), max: app.envOptions.maxEpisodes },
   }));
 };

@@ -7,6 +7,7 @@ import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
 import { CgroupManager } from './cgroup.ts';
 import { HostAliases, reachableByOthers } from './host-aliases.ts';
+import { NETNS_MOUNT } from './net/gates.ts';
 import { BWRAP_ARGS_FD, BWRAP_DATA_FDS, ensureProtectedNode, SANDBOX_PROTECTED_NODE, SANDBOX_RESULTS_FD, spawnWithFds } from './sealed-run.ts';
 import { killAll, spawnContained } from './spawn.ts';
 import { chownTree, ensureMountPoint, isRoot, which } from './system.ts';
@@ -38,8 +39,10 @@ export interface BwrapOptions {
 /**
  * bubblewrap: new user, pid, ipc and uts namespaces; the system read-only (/usr and a few /etc
  * files), a private /tmp, the workspace read-write at /workspace, node_modules read-only; nothing
- * of the repository. Networking is shared on purpose: the target's tests need the PostgreSQL,
- * Redis and RabbitMQ servers on 127.0.0.1.
+ * of the repository. Started as root, every run is in a network namespace without the host: a
+ * run given a principal (a "mount" at NETNS_MOUNT naming its namespace) joins that namespace,
+ * where the principal's gates listen on the servers' ports; any other run gets an empty one
+ * (loopback only). Not root: the host network is shared (docs/isolation.md).
  *
  * Started as root, every run first joins a cgroup of its own (kernel-enforced memory, process and
  * fair CPU caps; cgroup.ts), then drops to a host uid of its own (setpriv), so bwrap runs
@@ -50,11 +53,12 @@ export interface BwrapOptions {
 export class BwrapBackend implements SandboxBackend {
   readonly kind = 'bwrap' as const;
   readonly isolated = true;
-  readonly description = 'bubblewrap (namespaces; system read-only; workspace read-write; private /tmp; shared loopback network)';
+  readonly description = 'bubblewrap (namespaces; system read-only; workspace read-write; private /tmp; network: the principal\'s namespace, servers through its gates)';
   private readonly pool: UidPool;
   private readonly root = isRoot();
   private bwrap = '';
   private setpriv: string | undefined;
+  private nsenter: string | undefined;
   private prlimit: string | undefined;
   private systemArgs: string[] = [];
   private closed = false;
@@ -90,7 +94,8 @@ export class BwrapBackend implements SandboxBackend {
     this.prlimit = which('prlimit');
     if (this.root) {
       this.setpriv = which('setpriv');
-      if (!this.setpriv) throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', 'running as root, the bwrap sandbox drops to a per-sandbox uid with setpriv (util-linux), which is not installed');
+      this.nsenter = which('nsenter');
+      if (!this.setpriv || !this.nsenter) throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', 'running as root, the bwrap sandbox drops to a per-sandbox uid with setpriv and joins network namespaces with nsenter (util-linux), which is not installed');
     }
     await mkdir(this.opts.workRoot, { recursive: true });
     if (this.root && !reachableByOthers(path.join(this.opts.workRoot, 'x'))) {
@@ -138,6 +143,9 @@ export class BwrapBackend implements SandboxBackend {
     if (req.nodeModules) await ensureMountPoint(req.root);
 
     const argv: string[] = [];
+    // The principal's namespace is joined while still root; the run then drops to its uid.
+    const netns = (req.mounts ?? []).find((m) => m.sandbox === NETNS_MOUNT)?.host;
+    if (this.root && netns) argv.push(this.nsenter!, `--net=${netns}`, '--');
     if (this.root) argv.push(this.setpriv!, `--reuid=${req.uid}`, `--regid=${req.uid}`, '--clear-groups', '--');
     if (this.prlimit) {
       argv.push(this.prlimit, `--data=${limits.processMemoryBytes}`, `--fsize=${limits.maxFileBytes}`, '--core=0');
@@ -148,6 +156,7 @@ export class BwrapBackend implements SandboxBackend {
     const inner: string[] = [
       '--unshare-user', '--uid', INNER_UID, '--gid', INNER_UID,
       '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      ...(this.root && !netns ? ['--unshare-net'] : []),
       '--hostname', 'sandbox',
       '--disable-userns',
       '--die-with-parent', '--new-session',
@@ -157,7 +166,10 @@ export class BwrapBackend implements SandboxBackend {
       '--bind', req.root, SANDBOX_WORKSPACE,
     ];
     if (req.nodeModules) inner.push('--ro-bind', await this.aliases.readOnly(req.nodeModules), `${SANDBOX_WORKSPACE}/node_modules`);
-    for (const m of req.mounts ?? []) inner.push(m.readOnly ? '--ro-bind' : '--bind', m.readOnly ? await this.aliases.readOnly(m.host) : m.host, m.sandbox);
+    for (const m of req.mounts ?? []) {
+      if (m.sandbox === NETNS_MOUNT) continue; // not a mount: the namespace the run joins (above)
+      inner.push(m.readOnly ? '--ro-bind' : '--bind', m.readOnly ? await this.aliases.readOnly(m.host) : m.host, m.sandbox);
+    }
     inner.push('--chdir', sandboxCwd(req.cwd), '--clearenv');
     const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env, ...(req.resultsChannel ? { [RESULTS_FD_ENV]: String(SANDBOX_RESULTS_FD) } : {}) };
     for (const [k, v] of Object.entries(env)) inner.push('--setenv', k, v);

@@ -148,6 +148,12 @@ export const HealthResponse = Type.Object({
       disk: Type.String({ description: 'tmpfs (a size-capped file system per workspace) or watchdog (polled)' }),
     }, { additionalProperties: false }),
   }, { additionalProperties: false }),
+  /** What a sandboxed run can reach (docs/isolation.md). */
+  isolation: Type.Object({
+    network: Type.Union([Type.Literal('own-namespace'), Type.Literal('host')]),
+    /** per-run: every episode, grade and baseline uses the servers as a least-privilege principal of its own. */
+    principals: Type.Union([Type.Literal('per-run'), Type.Literal('none')]),
+  }, { additionalProperties: false }),
   episodes: Type.Object({ running: Type.Integer(), max: Type.Integer() }, { additionalProperties: false }),
 }, { additionalProperties: false });
 

@@ -17,11 +17,15 @@ const urls = require('./infra-urls');
 
 const ALL_DATABASES = ['pipeline', 'users', 'metrics', 'billing'];
 
+// Set when the servers are reached as a restricted user that may only create and use resources
+// named under this prefix (its databases, keys, channels and vhosts): every name starts with it.
+const PREFIX = process.env.DN_NAMESPACE_PREFIX || '';
+
 function newId() {
   // Names only; nothing observable by a test depends on them, so randomness here cannot make a
   // result flip. The run token keeps concurrent runs on one machine (or in pid-namespaced
   // sandboxes, where pids repeat) apart.
-  return `dn_${crypto.randomBytes(6).toString('hex')}`;
+  return `${PREFIX ? `${PREFIX}_` : 'dn_'}${crypto.randomBytes(6).toString('hex')}`;
 }
 
 function withDatabase(url, database) {
@@ -63,8 +67,9 @@ function amqpUrlForVhost(vhost) {
 
 // Every live namespace is listed here (outside any namespace's prefix) from before its first
 // resource exists until after its last one is gone, so a run killed half-way (SIGKILL, OOM, a lost
-// sandbox) leaves a record that sweepNamespaces can act on.
-const REGISTRY_KEY = 'datanexus:namespaces';
+// sandbox) leaves a record that sweepNamespaces can act on. A restricted user keeps its own list
+// under its prefix (whoever gave it the prefix removes everything under it when it is done).
+const REGISTRY_KEY = PREFIX ? `${PREFIX}_namespaces` : 'datanexus:namespaces';
 
 function withRegistry(fn) {
   const redis = new Redis(urls.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });

@@ -1,0 +1,96 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+/** The servers as the host (an administrator) reaches them; the sandbox never sees these. */
+export interface AdminUrls {
+  postgres: string;
+  redis: string;
+  amqp: string;
+  management: string;
+}
+
+export function adminUrls(infraEnv: Record<string, string>): AdminUrls {
+  return {
+    postgres: infraEnv.DN_PG_ADMIN_URL ?? process.env.DN_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    redis: infraEnv.DN_REDIS_URL ?? process.env.DN_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    amqp: infraEnv.DN_AMQP_URL ?? process.env.DN_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    management: infraEnv.DN_RABBIT_MANAGEMENT_URL ?? process.env.DN_RABBIT_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672',
+  };
+}
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  end(): Promise<void>;
+}
+interface RedisClient {
+  connect(): Promise<void>;
+  call(...args: (string | number)[]): Promise<unknown>;
+  disconnect(): void;
+}
+interface ClientLibraries {
+  Client: new (o: { connectionString: string }) => PgClient;
+  Redis: new (url: string, o: object) => RedisClient;
+}
+
+const libraries = new Map<string, ClientLibraries>();
+
+/**
+ * pg and ioredis, from the target's dependencies (the environment package has no client of its
+ * own for these servers, as namespace.ts already relies on).
+ */
+function clients(nodeModulesDir: string): ClientLibraries {
+  let lib = libraries.get(nodeModulesDir);
+  if (!lib) {
+    const req = createRequire(path.join(nodeModulesDir, '..', 'package.json'));
+    lib = { Client: (req('pg') as { Client: ClientLibraries['Client'] }).Client, Redis: req('ioredis') as ClientLibraries['Redis'] };
+    libraries.set(nodeModulesDir, lib);
+  }
+  return lib;
+}
+
+export class Admin {
+  constructor(readonly urls: AdminUrls, private readonly nodeModulesDir: string) {}
+
+  async pg<T>(fn: (c: PgClient) => Promise<T>, database?: string): Promise<T> {
+    const url = new URL(this.urls.postgres);
+    if (database) url.pathname = `/${database}`;
+    const c = new (clients(this.nodeModulesDir).Client)({ connectionString: url.toString() });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+
+  async redis<T>(fn: (r: RedisClient) => Promise<T>): Promise<T> {
+    const r = new (clients(this.nodeModulesDir).Redis)(this.urls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await r.connect();
+    try {
+      return await fn(r);
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  get managementAdmin(): { user: string; password: string } {
+    const u = new URL(this.urls.management);
+    return { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  }
+
+  /** A management API call as the administrator; a 404 on DELETE is success (already gone). */
+  async rabbit(method: string, resource: string, body?: unknown): Promise<unknown> {
+    const base = new URL(this.urls.management);
+    base.username = '';
+    base.password = '';
+    const { user, password } = this.managementAdmin;
+    const res = await fetch(new URL(`/api/${resource}`, base), {
+      method,
+      headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok && !(method === 'DELETE' && res.status === 404)) throw new Error(`RabbitMQ management ${method} ${resource} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    return res.status === 200 ? res.json() : undefined;
+  }
+}
