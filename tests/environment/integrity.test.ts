@@ -122,7 +122,10 @@ describe('grading integrity', { skip: hasBwrap ? false : 'bubblewrap is not inst
 
   test('code that kills the jest parent gets a failed grade, also on the step that uses up the budget; later steps get a clear error', async () => {
     const { episodeId: id } = await reset(app(), { task: 'bug:N1', options: { maxSteps: 2 } });
-    const kill = "sed -i \"1i if (process.env.JEST_WORKER_ID) process.kill(process.ppid, 'SIGKILL');\" src/stats.js";
+    // Spelled so the change screen (tamper-resistance) does not see it: what the screen misses, the
+    // broken-run rule must still score as a failed grade, never as an infrastructure error.
+    const line = "const p = globalThis[atob('cHJvY2Vzcw==')]; p[atob('a2lsbA==')](p[atob('cHBpZA==')], 9);";
+    const kill = `sed -i "1i ${line}" src/stats.js`;
     assert.equal((await stepOk(app(), id, { type: 'exec', command: kill })).observation.exitCode, 0);
     const last = await step(app(), id, { type: 'list_files', path: 'src' });
     assert.equal(last.status, 200, JSON.stringify(last.body));
