@@ -68,7 +68,7 @@ describe('error mapper', () => {
 });
 
 describe('deadlines and readiness', () => {
-  test('withDeadline rejects with the given error at the deadline on the injected clock, and clears its timer', async () => {
+  test('withDeadline rejects with the given error at the deadline on the given clock, and clears its timer', async () => {
     const clock = createFakeClock(0);
     const never = new Promise(() => {});
     const bounded = withDeadline(never, clock, 100, () => new Error('late'));
