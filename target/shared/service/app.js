@@ -4,6 +4,7 @@ const fastify = require('fastify');
 const { createErrorHandler } = require('./errors');
 const { healthRoutes } = require('./health');
 const { registerOpenApi } = require('./openapi');
+const { createRequestIds } = require('./requestId');
 
 /**
  * The HTTP app of a service, with what every service shares already in place: the error handler
@@ -20,10 +21,14 @@ const { registerOpenApi } = require('./openapi');
  * @param {object} [options.checks] named readiness checks (see health.js)
  * @param {object} [options.openapi] `{ description, securitySchemes }`
  * @param {number} [options.bodyLimit] bytes (default 64 KiB)
- * @param {object} [options.fastifyOptions] passed to fastify as is (e.g. genReqId)
+ * @param {() => string} [options.generateId] request ids when the client sent no safe x-request-id
  */
-function createHttpApp({ service, prefix, catalogue, logger, clock, checks = {}, openapi = {}, bodyLimit = 64 * 1024, fastifyOptions = {} }) {
-  const app = fastify({ logger: false, bodyLimit, requestIdHeader: 'x-request-id', ...fastifyOptions });
+function createHttpApp({ service, prefix, catalogue, logger, clock, checks = {}, openapi = {}, bodyLimit = 64 * 1024, generateId }) {
+  const app = fastify({ logger: false, bodyLimit, requestIdHeader: false, genReqId: createRequestIds(generateId) });
+  // Every answer carries its request id, so a client can quote it.
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
   app.setErrorHandler(createErrorHandler({ prefix, catalogue, logger, service }));
   // An unknown path answers in the same body shape as every other error.
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: `${prefix}_NO_ROUTE`, message: `no route for ${req.method} ${req.url.split('?')[0]}`, requestId: req.id }));

@@ -1,6 +1,6 @@
 'use strict';
 
-const { ERRORS } = require('../utils/errors');
+const { ERRORS, createError } = require('../utils/errors');
 
 // One error handler for every service. A service names its catalogue (utils.defineErrors) and
 // its code prefix; the answer is always `{ code, message, requestId }` with the status the
@@ -59,4 +59,19 @@ const ERROR_BODY_SCHEMA = Object.freeze({
   additionalProperties: false,
 });
 
-module.exports = { isStoreUnavailable, createErrorMapper, createErrorHandler, ERROR_BODY_SCHEMA };
+/**
+ * Response schemas for route declarations: `{ 401: <error body>, 404: <error body> }` for
+ * `errorResponses(401, 404)`. Fresh copies each time: fastify annotates the schemas it compiles.
+ */
+function errorResponses(...statuses) {
+  return Object.fromEntries(statuses.map((status) => [status, structuredClone(ERROR_BODY_SCHEMA)]));
+}
+
+/** `(code, message?, details?) => DataNexusError` for the codes of one catalogue. */
+function errorFactory(catalogue) {
+  return function serviceError(code, message, details) {
+    return createError(catalogue[code], message, { details });
+  };
+}
+
+module.exports = { errorFactory, isStoreUnavailable, createErrorMapper, createErrorHandler, errorResponses, ERROR_BODY_SCHEMA };

@@ -70,4 +70,14 @@ async function healthRoutes(app, { service, clock, checks }) {
   });
 }
 
-module.exports = { healthRoutes, readiness, DEFAULT_DEADLINE_MS };
+/** A readiness check that one PostgreSQL database answers a trivial query within `deadlineMs`. */
+function postgresCheck(postgres, database, deadlineMs) {
+  return {
+    run: async () => {
+      await postgres.query(database, 'SELECT 1');
+    },
+    deadlineMs,
+  };
+}
+
+module.exports = { healthRoutes, readiness, postgresCheck, DEFAULT_DEADLINE_MS };

@@ -154,3 +154,22 @@ describe('.env.example', () => {
     expect([...wanted].filter((key) => !listed.has(key))).toEqual([]);
   });
 });
+
+describe('service config and error helpers', () => {
+  test('serviceSchema gives the name, the table port and the required internal token', () => {
+    const parse = service.configParser(service.serviceSchema('admin', { EXTRA_MS: { type: 'duration-ms', default: 5 } }));
+    const config = parse({ INTERNAL_TOKEN: 't' });
+    expect([config.SERVICE_NAME, config.PORT, config.INTERNAL_TOKEN, config.EXTRA_MS]).toEqual(['admin', 3013, 't', 5]);
+    expect(parse({ INTERNAL_TOKEN: 't', PORT: '0', EXTRA_MS: '2s' })).toMatchObject({ PORT: 0, EXTRA_MS: 2000 });
+    expect(() => parse({})).toThrow(expect.objectContaining({ code: 'DN_CONFIG_INVALID', details: expect.objectContaining({ key: 'INTERNAL_TOKEN' }) }));
+    expect(() => service.serviceSchema('nope')).toThrow(/unknown service/);
+  });
+
+  test('errorFactory builds typed errors of one catalogue', () => {
+    const demoError = service.errorFactory(CATALOGUE);
+    const err = demoError('DEMO_NOT_FOUND', 'widget 3 not found', { id: 3 });
+    expect(utils.isDataNexusError(err, 'DEMO_NOT_FOUND')).toBe(true);
+    expect([err.statusCode, err.message, err.details]).toEqual([404, 'widget 3 not found', { id: 3 }]);
+    expect(demoError('DEMO_NOT_FOUND').message).toBe('not found');
+  });
+});
