@@ -37,7 +37,7 @@ beforeAll(async () => {
   await untilStarted(readline.createInterface({ input: child.stdout }));
 });
 
-afterAll(async () => {
+ns.cleanup(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
     child.kill('SIGKILL');
     await exited;

@@ -7,7 +7,8 @@ const { silentLogger } = require('../../../shared/utils/logger');
 const auth = require('../../../services/auth/src/index');
 const admin = require('../../../services/admin/src/index');
 const gateway = require('../../../services/gateway/src/index');
-const { serviceEnv, internalHeaders, FAST_PASSWORDS } = require('./harness');
+const { serviceEnv, FAST_PASSWORDS } = require('../../support/boot-service');
+const { internalHeaders } = require('../../support/http');
 
 // Broker round trips take real I/O; the bound only turns a lost event into a failure.
 const BROKER_TURNS = 1_000_000;
@@ -34,7 +35,7 @@ beforeAll(async () => {
   opsKey = (await res.json()).key;
 });
 
-afterAll(async () => {
+ns.cleanup(async () => {
   await gateway.stop();
   await admin.stop();
   await auth.stop();

@@ -4,7 +4,9 @@ const { useNamespace } = require('../../../support/namespace');
 const { createFaultProxy } = require('../../../support/fault-proxy');
 const { waitUntil, waitForEvent } = require('../../../support/wait-for');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAdminApp, tapEvents, call, internalHeaders } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { tapEvents } = require('../../../support/event-tap');
+const { call, internalHeaders } = require('../../../support/http');
 const infra = require('../../../support/infra-urls');
 
 // Broker round trips take real I/O; the bound only turns a lost event into a failure.
@@ -25,9 +27,9 @@ beforeAll(async () => {
   amqpProxy = await createFaultProxy({ host: amqpUrl.hostname, port: Number(amqpUrl.port || 5672) });
   pgProxy = await createFaultProxy({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
   tap = await tapEvents(ns, 'tenant.#');
-  admin = await bootAdminApp({ ns, clock, env: { AMQP_URL: amqpProxy.url(ns.env.AMQP_URL), USERS_DATABASE_URL: pgProxy.url(ns.env.USERS_DATABASE_URL) } });
+  admin = await bootService('admin', { ns, clock, env: { AMQP_URL: amqpProxy.url(ns.env.AMQP_URL), USERS_DATABASE_URL: pgProxy.url(ns.env.USERS_DATABASE_URL) } });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   amqpProxy.refuse(false);
   pgProxy.refuse(false);
   await admin.close();

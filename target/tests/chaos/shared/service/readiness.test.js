@@ -69,7 +69,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${app.server.address().port}`;
 });
 
-afterAll(async () => {
+ns.cleanup(async () => {
   pgProxy.stall(false);
   pgProxy.refuse(false);
   redisProxy.refuse(false);

@@ -4,7 +4,9 @@ const { useNamespace } = require('../../../support/namespace');
 const { waitUntil } = require('../../../support/wait-for');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { DAY_MS } = require('../../../../services/admin/src/retention');
-const { bootAdminApp, tapEvents, call, internalHeaders } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { tapEvents } = require('../../../support/event-tap');
+const { call, internalHeaders } = require('../../../support/http');
 
 // Broker round trips take real I/O; the bound only turns a lost event into a failure.
 const BROKER_TURNS = 1_000_000;
@@ -18,9 +20,9 @@ const ops = internalHeaders({ tenantId: 'platform', role: 'platform-admin', keyI
 beforeAll(async () => {
   clock = createFakeClock(Date.UTC(2024, 4, 1));
   tap = await tapEvents(ns, 'tenant.#');
-  admin = await bootAdminApp({ ns, clock });
+  admin = await bootService('admin', { ns, clock });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await admin.close();
   await tap.close();
 });

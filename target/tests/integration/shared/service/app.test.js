@@ -49,7 +49,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${app.server.address().port}`;
 });
 
-afterAll(async () => {
+ns.cleanup(async () => {
   if (app) await app.close();
   if (redis) await redis.close();
   if (postgres) await postgres.close();

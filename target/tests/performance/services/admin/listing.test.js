@@ -2,7 +2,8 @@
 
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAdminApp, call, internalHeaders } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders } = require('../../../support/http');
 
 const ns = useNamespace({ databases: ['users'] });
 let admin;
@@ -10,7 +11,7 @@ const ops = internalHeaders({ tenantId: 'platform', role: 'platform-admin' });
 const TENANTS = 1200;
 
 beforeAll(async () => {
-  admin = await bootAdminApp({ ns, clock: createFakeClock(Date.UTC(2024, 4, 1)) });
+  admin = await bootService('admin', { ns, clock: createFakeClock(Date.UTC(2024, 4, 1)) });
   // Fixture tenants with usage, inserted in bulk (the API path is covered elsewhere).
   await admin.postgres.query('users', `
     INSERT INTO tenants (id, name, plan, status, created_at)
@@ -18,7 +19,7 @@ beforeAll(async () => {
     INSERT INTO tenant_usage (tenant_id, name, used)
       SELECT 't-' || lpad(g::text, 5, '0'), 'pipelines', g FROM generate_series(1, ${TENANTS}) g;`);
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await admin.close();
 });
 

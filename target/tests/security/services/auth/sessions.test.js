@@ -2,14 +2,15 @@
 
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAuthApp, call, internalHeaders } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders } = require('../../../support/http');
 
 const ns = useNamespace({ databases: ['users'], rabbit: false });
 let auth;
 const users = {};
 
 beforeAll(async () => {
-  auth = await bootAuthApp({ ns, clock: createFakeClock(1_700_000_000_000) });
+  auth = await bootService('auth', { ns, clock: createFakeClock(1_700_000_000_000) });
   const admin = internalHeaders({ tenantId: 't-acme', role: 'admin' });
   for (const [name, email] of [['alice', 'alice@acme.test'], ['bob', 'bob@acme.test']]) {
     users[name] = (await call(auth.app, { method: 'POST', url: '/v1/users', headers: admin, payload: { email, password: `${name}-password-1`, role: 'member' } })).json();
@@ -22,7 +23,7 @@ beforeAll(async () => {
   users.teamA = teamA;
   users.teamB = teamB;
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await auth.close();
 });
 

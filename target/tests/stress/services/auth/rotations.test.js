@@ -5,16 +5,17 @@ const { useNamespace } = require('../../../support/namespace');
 const { waitUntil } = require('../../../support/wait-for');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { createPrng } = require('../../../../shared/utils/prng');
-const { bootAuthApp, call, internalHeaders, INTERNAL_TOKEN } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders, INTERNAL_TOKEN } = require('../../../support/http');
 
 const ns = useNamespace({ databases: ['users'], rabbit: false });
 let auth;
 const headers = internalHeaders({ tenantId: 't-rot', role: 'admin' });
 
 beforeAll(async () => {
-  auth = await bootAuthApp({ ns, clock: createFakeClock(1_700_000_000_000) });
+  auth = await bootService('auth', { ns, clock: createFakeClock(1_700_000_000_000) });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await auth.close();
 });
 
