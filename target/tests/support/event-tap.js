@@ -4,8 +4,8 @@ const amqp = require('amqplib');
 
 /**
  * Collects every event published on dn.events with a routing key matching `pattern`, in the
- * namespace's vhost, on a queue of its own (exclusive, gone when closed). `until(matches)` waits
- * for an event instead of polling for it.
+ * namespace's vhost, on a queue of its own (exclusive, gone when closed). `until(condition)`
+ * re-checks the condition on each event instead of polling.
  */
 async function tapEvents(ns, pattern = 'tenant.#') {
   const conn = await amqp.connect(ns.env.AMQP_URL);
@@ -22,18 +22,17 @@ async function tapEvents(ns, pattern = 'tenant.#') {
     const event = JSON.parse(msg.content.toString('utf8'));
     events.push(event);
     ch.ack(msg);
-    for (const waiter of waiting.filter((w) => w.matches(event))) {
+    for (const waiter of waiting.filter((w) => w.condition())) {
       waiting.splice(waiting.indexOf(waiter), 1);
-      waiter.resolve(event);
+      waiter.resolve();
     }
   });
   return {
     events,
-    /** The first event (already received or still to come) for which `matches(event)` holds. */
-    until(matches) {
-      const seen = events.find(matches);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiting.push({ matches, resolve }));
+    /** Resolves once `condition()` holds: now, or after the event that makes it hold. */
+    until(condition) {
+      if (condition()) return Promise.resolve();
+      return new Promise((resolve) => waiting.push({ condition, resolve }));
     },
     async close() {
       await conn.close().catch(() => {});
@@ -41,4 +40,18 @@ async function tapEvents(ns, pattern = 'tenant.#') {
   };
 }
 
-module.exports = { tapEvents };
+/**
+ * How many events about `tenantId` admin's outbox has published (broker-confirmed). Admin
+ * publishes before it answers, so once a request has returned this is the number of events a
+ * subscriber will receive: a test waits for that many, never for an event that was not sent.
+ */
+async function publishedByAdmin(postgres, tenantId) {
+  const { rows } = await postgres.query(
+    'users',
+    "SELECT count(*)::int AS n FROM admin_outbox WHERE envelope->>'tenantId' = $1 AND published_at IS NOT NULL",
+    [tenantId],
+  );
+  return rows[0].n;
+}
+
+module.exports = { tapEvents, publishedByAdmin };
