@@ -73,7 +73,7 @@ async function buildClients(spec, config, { clock, given, poolOptions, needsBrok
     owned.push(() => clients.redis.close());
   }
   // The broker is opened for the topology the service declares or the consumers the test asked
-  // for; a test that injects a publisher keeps the service off it.
+  // for; a test that passes its own publisher keeps the service off it.
   if (spec.uses.rabbit && needsBroker && !clients.rabbit && !clients.publisher) {
     clients.rabbit = createRabbit(config, { logger: silentLogger, clock });
     owned.push(() => clients.rabbit.close());
