@@ -66,13 +66,13 @@ describe('concurrent key rotations', () => {
     let current = (await call(auth.app, { method: 'POST', url: '/v1/keys', headers, payload: { name: 'chain' } })).json();
     const retired = [];
     for (let round = 0; round < 12; round += 1) {
-      const ops = prng.shuffle(['rotate', 'verify-current', 'verify-retired', 'rotate-stale']);
+      // The key about to be rotated is verified first, so it is in the verification cache when the
+      // rotation runs: the rotation must evict it, or the retired key answers 200 next round.
+      expect(await verify(current.key)).toBe(200);
+      const ops = prng.shuffle(['rotate', 'verify-retired', 'rotate-stale']);
       const outcomes = await Promise.all(
         ops.map(async (op) => {
           if (op === 'rotate') return ['rotate', await rotate(current.id)];
-          // Verifying the key being rotated puts it in the verification cache: the rotation must
-          // take it out again, or the retired key would keep answering 200 in the next rounds.
-          if (op === 'verify-current') return ['current', await verify(current.key)];
           if (op === 'rotate-stale' && retired.length) return ['stale', await rotate(prng.pick(retired).id)];
           if (op === 'verify-retired' && retired.length) return ['retired', await verify(prng.pick(retired).key)];
           return ['noop', null];
@@ -82,8 +82,6 @@ describe('concurrent key rotations', () => {
       for (const [kind, res] of outcomes) {
         if (kind === 'stale') expect(res.statusCode).toBe(409);
         if (kind === 'retired') expect(res).toBe(401);
-        // Concurrent with its rotation, the current key is valid until the rotation commits.
-        if (kind === 'current') expect([200, 401]).toContain(res);
       }
       expect(rotated).toBeDefined();
       retired.push(current);
