@@ -46,9 +46,13 @@ async function shutdown(handle) {
  * @param {(env: object) => object} spec.parseConfig
  * @param {{ postgres?: boolean, rabbit?: boolean }} [spec.uses] Redis and the registry are always built
  * @param {{ dir: string, table: string, database: string }} [spec.migrations]
+ * @param {(ctx: object) => Promise<void>|void} [spec.topology] with `uses.rabbit`: declares what the
+ *   service publishes to (rabbit.addSetup), before the broker connection is opened
  * @param {(ctx: object) => Promise<object>|object} spec.createApp
  *   `({ config, clock, clients, logger, options, onStop })` → a fastify app, not listening yet.
  *   `onStop(fn)` registers a cleanup; cleanups run in reverse, after deregistration, before the app closes.
+ * @param {(ctx: object) => Promise<void>|void} [spec.consumers] `({ ...ctx, app })`: subscribes
+ *   the service's queues once its app (and what the app holds, such as caches) exists
  * @param {(ctx: object) => Promise<void>|void} [spec.onListening] runs once the port is bound, before registration
  * @returns {{ start(options?: object): Promise<object>, stop(): Promise<void>, main(): void }}
  */
@@ -74,8 +78,13 @@ function defineService(spec) {
         const { dir, table, database } = service.migrations;
         await runMigrations(clients.postgres.pool(database), dir, { table, logger });
       }
+      if (service.uses.rabbit) {
+        if (service.topology) await service.topology(ctx);
+        await clients.rabbit.connect();
+      }
       const app = await service.createApp(ctx);
       handle.app = app;
+      if (service.consumers) await service.consumers({ ...ctx, app });
       await app.listen({ port: config.PORT, host: config.HOST });
       handle.port = app.server.address().port;
       handle.url = `http://${config.HOST}:${handle.port}`;
@@ -109,7 +118,8 @@ function defineService(spec) {
     );
   }
 
-  return { start, stop, main };
+  // `spec` lets tests build the same service from the same description (tests/support/boot-service.js).
+  return { start, stop, main, spec: service };
 }
 
 module.exports = { defineService };

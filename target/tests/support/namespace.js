@@ -238,12 +238,19 @@ async function deleteRedisPrefix(prefix) {
  * Returns a handle whose `env`, `id` and `databaseUrls` are readable once beforeAll has run.
  */
 function useNamespace(options) {
-  const handle = {};
+  const cleanups = [];
+  // `ns.cleanup(fn)`: fn runs in this afterAll, in reverse order, before the namespace is dropped
+  // (a test file's own afterAll runs after this one, when the databases are already gone).
+  const handle = { cleanup: (fn) => cleanups.push(fn) };
   beforeAll(async () => {
     Object.assign(handle, await createNamespace(options));
   });
   afterAll(async () => {
-    if (handle.drop) await handle.drop();
+    try {
+      for (const fn of cleanups.splice(0).reverse()) await fn();
+    } finally {
+      if (handle.drop) await handle.drop();
+    }
   });
   return handle;
 }

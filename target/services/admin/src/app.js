@@ -1,18 +1,14 @@
 'use strict';
 
 const crypto = require('node:crypto');
-const fastify = require('fastify');
-const { events: { createPublisher } } = require('../../../shared');
+const { events: { createPublisher }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
+const { ADMIN_ERRORS } = require('./errors');
 const { requireRole } = require('./identity');
 const { createTenants } = require('./tenants');
 const { createFlagStore } = require('./flagStore');
 const { createOutboxRelay } = require('./outbox');
 const { tenantRoutes } = require('./routes/tenants');
 const { flagRoutes, auditRoutes } = require('./routes/flags');
-const { healthRoutes } = require('./routes/health');
-const { openapi } = require('./openapi');
-
-const CONNECTION_ERROR = /^(ECONN|EPIPE|ETIMEDOUT|57P|08)/;
 
 /**
  * Guards every route of the admin scope.
@@ -36,20 +32,23 @@ function createApp({ config, clock, clients, logger, idFactory = () => crypto.ra
   const relay = createOutboxRelay({ postgres, publisher, logger });
   const tenants = createTenants({ postgres, clock, idFactory, relay });
   const flags = createFlagStore({ postgres, clock });
-  const app = fastify({ logger: false, bodyLimit: 64 * 1024, requestIdHeader: 'x-request-id' });
+  const app = createHttpApp({
+    service: 'admin',
+    prefix: 'ADMIN',
+    catalogue: ADMIN_ERRORS,
+    logger,
+    clock,
+    checks: {
+      postgres: postgresCheck(postgres, 'users', config.DB_TIMEOUT_MS),
+      outboxPending: { run: () => relay.pending(), deadlineMs: config.DB_TIMEOUT_MS },
+    },
+    openapi: {
+      description: 'Tenant lifecycle, quotas, feature flags and the audit log. Every /admin route needs the platform-admin role, asserted by the gateway.',
+      securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' } },
+    },
+  });
   app.decorate('outbox', relay);
 
-  app.setErrorHandler((err, req, reply) => {
-    if (err.validation) return reply.code(400).send({ code: 'ADMIN_INVALID_REQUEST', message: err.message, requestId: req.id });
-    if (CONNECTION_ERROR.test(String(err.code)) || /timeout|terminated/i.test(String(err.message))) {
-      return reply.code(503).send({ code: 'ADMIN_STORE_UNAVAILABLE', message: 'admin store unavailable', requestId: req.id });
-    }
-    const status = err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) logger.error({ err, requestId: req.id, url: req.url }, 'admin request failed');
-    return reply.code(status).send({ code: status === 500 ? 'ADMIN_INTERNAL' : err.code, message: status === 500 ? 'internal error' : err.message, requestId: req.id });
-  });
-
-  app.register(healthRoutes, { postgres, relay, openapi });
   app.register(
     async function adminApi(admin) {
       await admin.register(adminGuard, { config });

@@ -1,6 +1,6 @@
 'use strict';
 
-const { utils: { defineErrors, createError } } = require('../../../shared');
+const { utils: { defineErrors }, service: { errorFactory } } = require('../../../shared');
 
 const ADMIN_ERRORS = defineErrors({
   ADMIN_INVALID_REQUEST: { statusCode: 400, message: 'request is invalid' },
@@ -14,8 +14,6 @@ const ADMIN_ERRORS = defineErrors({
   ADMIN_STORE_UNAVAILABLE: { statusCode: 503, message: 'admin store unavailable' },
 });
 
-function adminError(code, message, details) {
-  return createError(ADMIN_ERRORS[code], message, { details });
-}
+const adminError = errorFactory(ADMIN_ERRORS);
 
 module.exports = { ADMIN_ERRORS, adminError };

@@ -12,13 +12,9 @@ const admin = service.defineService({
   parseConfig,
   uses: { postgres: true, rabbit: true },
   migrations: { dir: MIGRATIONS_DIR, table: 'admin_migrations', database: 'users' },
-  async createApp({ config, clock, clients, logger, options }) {
-    const { postgres, rabbit } = clients;
-    // The exchange must exist before the first event is published to it.
-    await rabbit.addSetup((channel) => events.setupTopology(channel, { queues: [] }));
-    await rabbit.connect();
-    return createApp({ config, clock, clients: { postgres, rabbit }, logger, idFactory: options.idFactory });
-  },
+  // The exchange must exist before the first event is published to it.
+  topology: ({ clients }) => clients.rabbit.addSetup((channel) => events.setupTopology(channel, { queues: [] })),
+  createApp: ({ config, clock, clients, logger, options }) => createApp({ config, clock, clients, logger, idFactory: options.idFactory }),
   async onListening({ config, clock, app, onStop }) {
     // Events left pending by a crash or a broker outage are sent by this periodic relay.
     const relayTimer = clock.setInterval(() => app.outbox.flushQuietly(), config.OUTBOX_INTERVAL_MS);

@@ -1,6 +1,6 @@
 'use strict';
 
-const { utils: { defineErrors, createError } } = require('../../../shared');
+const { utils: { defineErrors }, service: { errorFactory } } = require('../../../shared');
 
 // Stable codes of auth's answers; the gateway and the other services branch on them.
 const AUTH_ERRORS = defineErrors({
@@ -19,8 +19,6 @@ const AUTH_ERRORS = defineErrors({
   AUTH_STORE_UNAVAILABLE: { statusCode: 503, message: 'authentication store unavailable' },
 });
 
-function authError(code, message, details) {
-  return createError(AUTH_ERRORS[code], message, { details });
-}
+const authError = errorFactory(AUTH_ERRORS);
 
 module.exports = { AUTH_ERRORS, authError };

@@ -1,15 +1,29 @@
 'use strict';
 
-const fastify = require('fastify');
+const { service: { createHttpApp, createRequestIds } } = require('../../../shared');
 const { init } = require('./config');
+const { GATEWAY_ERRORS } = require('./errors');
 const { createAuthenticator } = require('./auth');
 const { createRateLimiter } = require('./ratelimit/limiter');
 const { createUpstreams } = require('./upstreams');
 const { createBreakers } = require('./circuit');
 const { createLive } = require('./ws/live');
-const { createRequestIds } = require('./requestId');
-const { healthRoutes } = require('./routes/health');
-const { proxyRoutes } = require('./routes/proxy');
+const { proxyRoutes, liveRoute } = require('./routes/proxy');
+
+/** Ready when the route table has routes and the rate-limit store answers within its timeout. */
+function readinessChecks({ runtime, redis, config }) {
+  return {
+    routes: { run: () => (runtime.router ? runtime.router.size : 0), ready: (size) => size > 0 },
+    routesSource: { run: () => runtime.routesSource },
+    rateLimit: { run: () => runtime.limiter.mode() },
+    redis: {
+      run: async () => {
+        await redis.ping();
+      },
+      deadlineMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
+    },
+  };
+}
 
 /**
  * @param {object} deps
@@ -21,12 +35,6 @@ const { proxyRoutes } = require('./routes/proxy');
  */
 function createApp({ config, clock, clients, logger, generateId }) {
   const requestIdFor = createRequestIds(generateId);
-  const app = fastify({ logger: false, bodyLimit: config.BODY_LIMIT_BYTES, genReqId: requestIdFor });
-
-  // The gateway forwards bodies untouched: no parsing, whatever the content type.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => done(null, body));
-
   const upstreams = createUpstreams({ registry: clients.registry, clock, ttlMs: config.UPSTREAM_CACHE_TTL_MS });
   const runtime = {
     router: null,
@@ -50,19 +58,27 @@ function createApp({ config, clock, clients, logger, generateId }) {
     logger,
     newRequestId: requestIdFor,
   });
+  const app = createHttpApp({
+    service: 'gateway',
+    prefix: 'GATEWAY',
+    catalogue: GATEWAY_ERRORS,
+    logger,
+    clock,
+    checks: readinessChecks({ runtime, redis: clients.redis, config }),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    generateId,
+    openapi: {
+      description: 'The one public entry of DataNexus: /api/v1/<route>/<path> is forwarded to the service the route table names; /v1/live is the WebSocket feed.',
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+    },
+  });
   app.decorate('runtime', runtime);
 
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
-  });
+  // The gateway forwards bodies untouched: no parsing, whatever the content type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => done(null, body));
 
-  app.setErrorHandler((err, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) logger.error({ err, requestId: req.id }, 'gateway request failed');
-    reply.code(status).send({ code: err.code || 'GATEWAY_INTERNAL', message: status === 500 ? 'internal error' : err.message, requestId: req.id });
-  });
-
-  app.register(healthRoutes, { runtime, redis: clients.redis, clock, config });
+  app.register(liveRoute);
   app.register(async function routed(scope) {
     const loaded = await init({ config, registry: clients.registry });
     runtime.router = loaded.router;

@@ -1,6 +1,6 @@
 'use strict';
 
-const { utils: { loadConfig: parseEnvironment } } = require('../../../shared');
+const { utils: { loadConfig: parseEnvironment }, service: { defaultRoutes } } = require('../../../shared');
 const { buildRouter } = require('./router');
 
 // Gateway settings on top of the shared base schema.
@@ -26,23 +26,8 @@ const ENV_SCHEMA = Object.freeze({
   WS_MAX_TOPICS: { type: 'int', default: 32, min: 1 },
 });
 
-const SERVICES = [
-  'auth', 'ingestion', 'transform', 'router', 'aggregate', 'store', 'query', 'alerts',
-  'dashboards', 'connectors', 'scheduler', 'workers', 'admin', 'billing',
-];
-
 // Used when the registry KV holds no route table: every service under its own name.
-const DEFAULT_ROUTES = Object.freeze(
-  Object.fromEntries(
-    SERVICES.map((service) => {
-      if (service === 'admin') return [service, { service, prefix: '/admin' }];
-      if (service === 'auth') {
-        return [service, { service, prefix: '/v1', anonymous: ['POST /sessions'], blocked: ['/keys/verify'] }];
-      }
-      return [service, { service, prefix: '/v1' }];
-    }),
-  ),
-);
+const DEFAULT_ROUTES = defaultRoutes();
 
 /** Typed gateway configuration from environment variables. */
 function parseConfig(env = process.env) {

@@ -1,11 +1,12 @@
 'use strict';
 
-const { utils: { defineErrors, createError } } = require('../../../shared');
+const { utils: { defineErrors }, service: { errorFactory } } = require('../../../shared');
 
 // Stable codes of the gateway's answers. Clients branch on `code`, so these are API.
 const GATEWAY_ERRORS = defineErrors({
   GATEWAY_NO_ROUTE: { statusCode: 404, message: 'no route' },
   GATEWAY_BAD_PATH: { statusCode: 400, message: 'path is not allowed' },
+  GATEWAY_UPGRADE_REQUIRED: { statusCode: 426, message: 'the live feed is a WebSocket: send Upgrade: websocket' },
   GATEWAY_NO_UPSTREAM: { statusCode: 503, message: 'no instance of the upstream service is registered' },
   GATEWAY_CIRCUIT_OPEN: { statusCode: 503, message: 'upstream service is failing; try again later' },
   GATEWAY_UPSTREAM_FAILED: { statusCode: 502, message: 'upstream service failed' },
@@ -17,8 +18,6 @@ const GATEWAY_ERRORS = defineErrors({
   AUTH_FORBIDDEN: { statusCode: 403, message: 'forbidden' },
 });
 
-function gatewayError(code, message, details) {
-  return createError(GATEWAY_ERRORS[code], message, { details });
-}
+const gatewayError = errorFactory(GATEWAY_ERRORS);
 
 module.exports = { GATEWAY_ERRORS, gatewayError };

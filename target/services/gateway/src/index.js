@@ -9,7 +9,7 @@ const { createApp } = require('./app');
 module.exports = service.defineService({
   name: 'gateway',
   parseConfig,
-  createApp: ({ config, clock, clients, logger }) => createApp({ config, clock, clients, logger }),
+  createApp: ({ config, clock, clients, logger, options }) => createApp({ config, clock, clients, logger, generateId: options.generateId }),
 });
 
 if (require.main === module) module.exports.main();

@@ -1,10 +1,9 @@
 'use strict';
 
-const error = {
-  type: 'object',
-  properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
-  required: ['code', 'message'],
-};
+const { service: { errorResponses: errs } } = require('../../../../shared');
+
+// JSON schemas of admin's routes; the OpenAPI document is generated from them.
+
 const tenantId = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' };
 const tenant = {
   type: 'object',
@@ -35,12 +34,10 @@ const flag = {
   required: ['key', 'enabled', 'rolloutPercent'],
 };
 const quotaName = { type: 'string', enum: ['events.daily', 'pipelines', 'dashboards', 'api_keys'] };
-const errs = (...codes) => Object.fromEntries(codes.map((c) => [c, error]));
 const byId = { type: 'object', properties: { id: tenantId }, required: ['id'] };
 const flagKey = { type: 'string', pattern: '^[a-z][a-z0-9._-]{0,63}$' };
 
 module.exports = {
-  error,
   tenant,
   createTenant: {
     body: {
@@ -153,3 +150,25 @@ module.exports = {
     },
   },
 };
+
+// Summaries of the operations, for the OpenAPI document. Every /admin route needs the
+// platform-admin role, asserted by the gateway with the internal token.
+const DOCS = {
+  createTenant: 'Create a tenant',
+  listTenants: 'List tenants, one page at a time (keyset cursor)',
+  getTenant: 'One tenant',
+  deleteTenant: 'Delete a tenant (purged after its retention)',
+  suspendTenant: 'Suspend a tenant',
+  reactivateTenant: 'Reactivate a suspended tenant',
+  legalHold: 'Set or release a legal hold (blocks purge)',
+  purge: 'Purge deleted tenants whose retention has elapsed',
+  quotas: 'Quotas with usage',
+  setQuota: 'Override one quota',
+  consume: 'Consume quota (429 when it would be exceeded)',
+  listFlags: 'Feature flags',
+  putFlag: 'Create or change a flag',
+  overrideFlag: 'Per-tenant override',
+  evaluateFlag: 'Evaluate a flag for a tenant',
+  audit: 'Audit log, newest first',
+};
+for (const [name, summary] of Object.entries(DOCS)) Object.assign(module.exports[name], { summary, security: [{ gateway: [] }] });

@@ -1,12 +1,9 @@
 'use strict';
 
-// JSON schemas of auth's routes; openapi.js builds the OpenAPI description from the same objects.
+const { service: { errorResponses: errors } } = require('../../../../shared');
 
-const error = {
-  type: 'object',
-  properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
-  required: ['code', 'message'],
-};
+// JSON schemas of auth's routes; the OpenAPI document is generated from them.
+
 const id = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' };
 const role = { type: 'string', enum: ['viewer', 'member', 'admin', 'owner'] };
 const principal = {
@@ -34,10 +31,26 @@ const keyView = {
   required: ['id', 'tenantId', 'name', 'role', 'scopes', 'createdAt'],
 };
 const issuedKey = { ...keyView, properties: { ...keyView.properties, key: { type: 'string' } }, required: [...keyView.required, 'key'] };
-const errors = (...codes) => Object.fromEntries(codes.map((c) => [c, error]));
+
+const internal = 'Internal: needs the x-internal-token header of the gateway.';
+
+// Summaries of the operations, for the OpenAPI document.
+const DOCS = {
+  verifyKey: { summary: 'Verify an API key (gateway)', description: internal },
+  createKey: { summary: 'Issue an API key (keys:write)' },
+  listKeys: { summary: "List the tenant's keys (keys:read)" },
+  rotateKey: { summary: 'Replace a key by a new one (keys:write)' },
+  revokeKey: { summary: 'Revoke a key (keys:write)' },
+  login: { summary: 'Console login: email and password to a session token' },
+  currentSession: { summary: 'The session of the bearer token' },
+  createUser: { summary: "Add a user to the caller's tenant (users:write)" },
+  createTeam: { summary: 'Create a team (teams:write)' },
+  listMembers: { summary: 'Members of a team' },
+  addMember: { summary: 'Add or change a member' },
+  checkPermission: { summary: 'Does a role hold a permission?', description: internal },
+};
 
 module.exports = {
-  error,
   principal,
   keyView,
   verifyKey: {
@@ -124,3 +137,5 @@ module.exports = {
     response: { 200: { type: 'object', properties: { allowed: { type: 'boolean' } }, required: ['allowed'] }, ...errors(401) },
   },
 };
+
+for (const [name, doc] of Object.entries(DOCS)) Object.assign(module.exports[name], doc);

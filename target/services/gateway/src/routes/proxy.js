@@ -2,7 +2,8 @@
 
 const { upstreamHeaders, forward, UpstreamError } = require('../proxy');
 const { AuthFailure } = require('../auth');
-const { GATEWAY_ERRORS } = require('../errors');
+const { GATEWAY_ERRORS, gatewayError } = require('../errors');
+const S = require('./schemas');
 
 function sendError(reply, code, message, extra = {}) {
   const entry = GATEWAY_ERRORS[code];
@@ -94,7 +95,15 @@ async function proxyRoutes(app, { runtime, config, clock }) {
     return reply.send(res.body);
   }
 
-  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/v1/*', handler: handle });
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/v1/*', schema: S.proxy, handler: handle });
 }
 
-module.exports = { proxyRoutes };
+/** The live feed is a WebSocket upgrade (ws/live.js); a plain GET is told to upgrade. */
+async function liveRoute(app) {
+  app.get('/v1/live', { schema: S.live }, async (req, reply) => {
+    reply.header('upgrade', 'websocket');
+    throw gatewayError('GATEWAY_UPGRADE_REQUIRED');
+  });
+}
+
+module.exports = { proxyRoutes, liveRoute };

@@ -4,7 +4,8 @@ const { useNamespace } = require('../../../support/namespace');
 const { createFaultProxy } = require('../../../support/fault-proxy');
 const { promiseState } = require('../../../support/deferred');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAuthApp, call, internalHeaders, INTERNAL_TOKEN } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders, INTERNAL_TOKEN } = require('../../../support/http');
 const infra = require('../../../support/infra-urls');
 
 const ns = useNamespace({ databases: ['users'], rabbit: false });
@@ -16,9 +17,9 @@ beforeAll(async () => {
   clock = createFakeClock(1_700_000_000_000);
   const pg = new URL(infra.postgresAdminUrl);
   proxy = await createFaultProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
-  auth = await bootAuthApp({ ns, clock, env: { USERS_DATABASE_URL: proxy.url(ns.env.USERS_DATABASE_URL), DB_TIMEOUT_MS: '2000' } });
+  auth = await bootService('auth', { ns, clock, env: { USERS_DATABASE_URL: proxy.url(ns.env.USERS_DATABASE_URL), DB_TIMEOUT_MS: '2000' } });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   proxy.stall(false);
   proxy.refuse(false);
   await auth.close();

@@ -5,7 +5,8 @@ const { createFaultProxy } = require('../../../support/fault-proxy');
 const { promiseState } = require('../../../support/deferred');
 const { waitForEvent } = require('../../../support/wait-for');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { startUpstream, redisAndRegistry, bootGatewayApp, call } = require('../../../system/services/harness');
+const { redisAndRegistry, bootService } = require('../../../support/boot-service');
+const { startUpstream, call } = require('../../../support/http');
 const infra = require('../../../support/infra-urls');
 
 const ns = useNamespace({ databases: [], rabbit: false });
@@ -24,7 +25,7 @@ beforeAll(async () => {
   ({ redis, registry } = redisAndRegistry(ns, clock));
   await registry.register({ name: 'auth', host: '127.0.0.1', port: auth.port });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   for (const close of closers.reverse()) await close();
   await registry.close();
   await redis.close();
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 async function gateway(env = {}, clients = { redis, registry }) {
-  const { app } = await bootGatewayApp({ ns, clock, ...clients, env: { RATE_LIMIT_BURST: '1000', UPSTREAM_CACHE_TTL_MS: '5000', ...env } });
+  const { app } = await bootService('gateway', { ns, clock, clients, env: { RATE_LIMIT_BURST: '1000', UPSTREAM_CACHE_TTL_MS: '5000', ...env } });
   closers.push(() => app.close());
   return app;
 }

@@ -11,7 +11,7 @@ const { shapeDifferences } = require('../../../../shared/contracts');
 const { verifyKey } = require('../../../../services/auth/src/keys/verify');
 const { createKeyCache } = require('../../../../services/auth/src/keys/cache');
 const { parseKey, hashSecret } = require('../../../../services/auth/src/keys/format');
-const { startUpstream } = require('../../../system/services/harness');
+const { startUpstream } = require('../../../support/http');
 
 const DIR = path.join(__dirname, '..', '..', '..', '..', 'shared', 'contracts', 'auth', 'http');
 const load = (name) => JSON.parse(fs.readFileSync(path.join(DIR, name), 'utf8'));

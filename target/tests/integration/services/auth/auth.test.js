@@ -2,7 +2,8 @@
 
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAuthApp, call, internalHeaders, testKeyring, INTERNAL_TOKEN } = require('../../../system/services/harness');
+const { bootService, testKeyring } = require('../../../support/boot-service');
+const { call, internalHeaders, INTERNAL_TOKEN } = require('../../../support/http');
 const { loadKeyring } = require('../../../../services/auth/src/signingKeys');
 const { runMigrations } = require('../../../../shared/utils/migrate');
 const { MIGRATIONS_DIR } = require('../../../../services/auth/src/index');
@@ -13,9 +14,9 @@ let auth;
 
 beforeAll(async () => {
   clock = createFakeClock(1_700_000_000_000);
-  auth = await bootAuthApp({ ns, clock });
+  auth = await bootService('auth', { ns, clock });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await auth.close();
 });
 

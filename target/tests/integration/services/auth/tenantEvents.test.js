@@ -7,7 +7,8 @@ const { createRabbit } = require('../../../../shared/clients/rabbit');
 const { createPublisher } = require('../../../../shared/events');
 const { silentLogger } = require('../../../../shared/utils/logger');
 const { start } = require('../../../../services/auth/src/index');
-const { serviceEnv, internalHeaders, FAST_PASSWORDS, INTERNAL_TOKEN } = require('../../../system/services/harness');
+const { serviceEnv, FAST_PASSWORDS } = require('../../../support/boot-service');
+const { internalHeaders, INTERNAL_TOKEN } = require('../../../support/http');
 
 const ns = useNamespace({ databases: ['users'] });
 let clock;
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await rabbit.connect();
   publisher = createPublisher({ rabbit, clock, appId: 'admin' });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await rabbit.close();
   await auth.stop();
 });

@@ -8,7 +8,7 @@ const { createFakeClock } = require('../../../../shared/utils/clock');
 const { createPrng } = require('../../../../shared/utils/prng');
 const { normalizePolicy } = require('../../../../services/gateway/src/ratelimit/tokenBucket');
 const { createRedisBucket } = require('../../../../services/gateway/src/ratelimit/redisBucket');
-const { redisAndRegistry } = require('../../../system/services/harness');
+const { redisAndRegistry } = require('../../../support/boot-service');
 
 const ns = useNamespace({ databases: [], rabbit: false });
 let redis;
@@ -17,7 +17,7 @@ let registry;
 beforeAll(() => {
   ({ redis, registry } = redisAndRegistry(ns, createFakeClock(0)));
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await registry.close();
   await redis.close();
 });

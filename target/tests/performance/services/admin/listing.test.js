@@ -3,7 +3,8 @@
 const pg = require('pg');
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAdminApp, call, internalHeaders } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders } = require('../../../support/http');
 
 const ns = useNamespace({ databases: ['users'] });
 let admin;
@@ -23,7 +24,7 @@ class RowCountingClient extends pg.Client {
 }
 
 beforeAll(async () => {
-  admin = await bootAdminApp({ ns, clock: createFakeClock(Date.UTC(2024, 4, 1)), poolOptions: { Client: RowCountingClient } });
+  admin = await bootService('admin', { ns, clock: createFakeClock(Date.UTC(2024, 4, 1)), poolOptions: { Client: RowCountingClient } });
   // Fixture tenants with usage, inserted in bulk (the API path is covered elsewhere).
   await admin.postgres.query('users', `
     INSERT INTO tenants (id, name, plan, status, created_at)
@@ -31,7 +32,7 @@ beforeAll(async () => {
     INSERT INTO tenant_usage (tenant_id, name, used)
       SELECT 't-' || lpad(g::text, 5, '0'), 'pipelines', g FROM generate_series(1, ${TENANTS}) g;`);
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await admin.close();
 });
 

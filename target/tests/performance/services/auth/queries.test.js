@@ -2,15 +2,16 @@
 
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAuthApp, call, internalHeaders, INTERNAL_TOKEN } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders, INTERNAL_TOKEN } = require('../../../support/http');
 
 const ns = useNamespace({ databases: ['users'], rabbit: false });
 let auth;
 
 beforeAll(async () => {
-  auth = await bootAuthApp({ ns, clock: createFakeClock(1_700_000_000_000) });
+  auth = await bootService('auth', { ns, clock: createFakeClock(1_700_000_000_000) });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await auth.close();
 });
 

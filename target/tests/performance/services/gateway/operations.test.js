@@ -6,7 +6,7 @@ const { silentLogger } = require('../../../../shared/utils/logger');
 const { createRateLimiter } = require('../../../../services/gateway/src/ratelimit/limiter');
 const { createUpstreams } = require('../../../../services/gateway/src/upstreams');
 const { createHub } = require('../../../../services/gateway/src/ws/hub');
-const { redisAndRegistry } = require('../../../system/services/harness');
+const { redisAndRegistry } = require('../../../support/boot-service');
 
 const ns = useNamespace({ databases: [], rabbit: false });
 let clock;
@@ -17,7 +17,7 @@ beforeAll(() => {
   clock = createFakeClock(1_700_000_000_000);
   ({ redis, registry } = redisAndRegistry(ns, clock));
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await registry.close();
   await redis.close();
 });

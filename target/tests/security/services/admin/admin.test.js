@@ -2,17 +2,18 @@
 
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAdminApp, call, internalHeaders } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders } = require('../../../support/http');
 
 const ns = useNamespace({ databases: ['users'] });
 let admin;
 const ops = internalHeaders({ tenantId: 'platform', role: 'platform-admin' });
 
 beforeAll(async () => {
-  admin = await bootAdminApp({ ns, clock: createFakeClock(Date.UTC(2024, 4, 1)) });
+  admin = await bootService('admin', { ns, clock: createFakeClock(Date.UTC(2024, 4, 1)) });
   await call(admin.app, { method: 'POST', url: '/admin/tenants', headers: ops, payload: { id: 't1', name: 'T1', plan: 'pro' } });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await admin.close();
 });
 

@@ -3,7 +3,8 @@
 const crypto = require('node:crypto');
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAuthApp, call, internalHeaders, INTERNAL_TOKEN } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders, INTERNAL_TOKEN } = require('../../../support/http');
 const { hashSecret, parseKey } = require('../../../../services/auth/src/keys/format');
 
 // Every call to the platform's constant-time comparison, recorded from before the service code is
@@ -15,9 +16,9 @@ const ns = useNamespace({ databases: ['users'], rabbit: false });
 let auth;
 
 beforeAll(async () => {
-  auth = await bootAuthApp({ ns, clock: createFakeClock(1_700_000_000_000) });
+  auth = await bootService('auth', { ns, clock: createFakeClock(1_700_000_000_000) });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await auth.close();
   timingSafeCalls.mockRestore();
 });

@@ -3,7 +3,8 @@
 const crypto = require('node:crypto');
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { bootAuthApp, call, internalHeaders } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders } = require('../../../support/http');
 
 // Password derivations, recorded from before auth is loaded, so they are seen however its code
 // reaches scrypt.
@@ -14,7 +15,7 @@ let auth;
 const users = {};
 
 beforeAll(async () => {
-  auth = await bootAuthApp({ ns, clock: createFakeClock(1_700_000_000_000) });
+  auth = await bootService('auth', { ns, clock: createFakeClock(1_700_000_000_000) });
   const admin = internalHeaders({ tenantId: 't-acme', role: 'admin' });
   for (const [name, email] of [['alice', 'alice@acme.test'], ['bob', 'bob@acme.test'], ['carol', 'carol@acme.test'], ['dave', 'dave@acme.test']]) {
     users[name] = (await call(auth.app, { method: 'POST', url: '/v1/users', headers: admin, payload: { email, password: `${name}-password-1`, role: 'member' } })).json();
@@ -31,7 +32,7 @@ beforeAll(async () => {
   users.teamA = teamA;
   users.teamB = teamB;
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await auth.close();
   scryptCalls.mockRestore();
 });

@@ -4,7 +4,7 @@ const crypto = require('node:crypto');
 const jwt = require('../../../../services/auth/src/jwt');
 const { createSessions } = require('../../../../services/auth/src/sessions');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { testKeyring } = require('../../../system/services/harness');
+const { testKeyring } = require('../../../support/boot-service');
 
 const NOW = 1_700_000_000_000;
 const keyring = testKeyring();

@@ -2,7 +2,8 @@
 
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { startUpstream, redisAndRegistry, bootGatewayApp, call, INTERNAL_TOKEN } = require('../../../system/services/harness');
+const { redisAndRegistry, bootService } = require('../../../support/boot-service');
+const { startUpstream, call, INTERNAL_TOKEN } = require('../../../support/http');
 
 const ns = useNamespace({ databases: [], rabbit: false });
 const KEY = `dnk_AAAAAAAAAAAAAAAA_${'a'.repeat(43)}`;
@@ -16,7 +17,7 @@ let registry;
 const apps = [];
 
 async function gatewayWith(env = {}) {
-  const { app } = await bootGatewayApp({ ns, clock, redis, registry, env: { RATE_LIMIT_BURST: '1000', ...env } });
+  const { app } = await bootService('gateway', { ns, clock, clients: { redis, registry }, env: { RATE_LIMIT_BURST: '1000', ...env } });
   apps.push(app);
   return app;
 }
@@ -33,7 +34,7 @@ beforeAll(async () => {
   await registry.register({ name: 'auth', host: '127.0.0.1', port: auth.port });
   await registry.register({ name: 'admin', host: '127.0.0.1', port: upstream.port });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   for (const app of apps) await app.close();
   await registry.close();
   await redis.close();

@@ -3,16 +3,17 @@
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { createPrng } = require('../../../../shared/utils/prng');
-const { bootAdminApp, call, internalHeaders } = require('../../../system/services/harness');
+const { bootService } = require('../../../support/boot-service');
+const { call, internalHeaders } = require('../../../support/http');
 
 const ns = useNamespace({ databases: ['users'] });
 let admin;
 const ops = internalHeaders({ tenantId: 'platform', role: 'platform-admin' });
 
 beforeAll(async () => {
-  admin = await bootAdminApp({ ns, clock: createFakeClock(Date.UTC(2024, 4, 1)) });
+  admin = await bootService('admin', { ns, clock: createFakeClock(Date.UTC(2024, 4, 1)) });
 });
-afterAll(async () => {
+ns.cleanup(async () => {
   await admin.close();
 });
 

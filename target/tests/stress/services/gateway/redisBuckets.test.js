@@ -5,12 +5,12 @@ const { createFakeClock } = require('../../../../shared/utils/clock');
 const { silentLogger } = require('../../../../shared/utils/logger');
 const { createPrng } = require('../../../../shared/utils/prng');
 const { createRateLimiter } = require('../../../../services/gateway/src/ratelimit/limiter');
-const { redisAndRegistry } = require('../../../system/services/harness');
+const { redisAndRegistry } = require('../../../support/boot-service');
 
 const ns = useNamespace({ databases: [], rabbit: false });
 const clients = [];
 
-afterAll(async () => {
+ns.cleanup(async () => {
   for (const c of clients) {
     await c.registry.close();
     await c.redis.close();

@@ -3,7 +3,7 @@
 const jwt = require('../../../../services/auth/src/jwt');
 const { createSessions } = require('../../../../services/auth/src/sessions');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { testKeyring } = require('../../../system/services/harness');
+const { testKeyring } = require('../../../support/boot-service');
 
 const keyring = testKeyring();
 const verifyOptions = (clock) => ({ algorithms: ['RS256'], keyFor: keyring.keyFor, clock });

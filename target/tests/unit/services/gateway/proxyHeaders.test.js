@@ -1,7 +1,7 @@
 'use strict';
 
 const { upstreamHeaders, identityHeaders } = require('../../../../services/gateway/src/proxy');
-const { createRequestIds, SAFE_REQUEST_ID } = require('../../../../services/gateway/src/requestId');
+const { createRequestIds, SAFE_REQUEST_ID } = require('../../../../shared/service/requestId');
 
 const principal = { tenantId: 't-acme', keyId: 'KEY1', role: 'member', scopes: ['data:read'] };
 
