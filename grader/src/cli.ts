@@ -136,7 +136,7 @@ async function dispatchProofs(p: Parsed): Promise<CommandOutcome<unknown> | unde
     const repeat = int('repeat', values.repeat, 1);
     return verifyCommand({
       ...common, ...(values.shipped ? { shipped: true } : {}),
-      ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}),
+      ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}), ...(values.full ? { full: true } : {}),
       ...(values['require-validity'] ? { requireValidity: true } : {}),
       ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}),
     });
@@ -164,6 +164,15 @@ async function dispatchManifest(p: Parsed): Promise<CommandOutcome<unknown> | un
     case 'masking': {
       const { maskingCommand } = await import('./commands/masking.ts');
       return maskingCommand({ cwd, ...(manifest ? { manifestPath: manifest } : {}), ...(values.write ? { write: true } : {}) });
+    }
+    case 'affected': {
+      const { affectedCommand } = await import('./commands/affected.ts');
+      // `--changed a b c`: parseArgs keeps the first value on the option and the rest as positionals
+      const changed = [...((values.changed as string[] | undefined) ?? []), ...p.positionals];
+      const removed = (values.removed as string[] | undefined) ?? [];
+      if (changed.length + removed.length === 0) throw usageError(`affected: --changed needs at least one file\nusage: datanexus-grader ${COMMANDS.affected!.usage}`);
+      const fixes = str(values, 'fixes');
+      return affectedCommand({ cwd, ...tree, ...preflight, changed, removed, ...(fixes ? { fixesDir: fixes } : {}), ...(values.refresh ? { refresh: true } : {}) });
     }
     case 'inventory': {
       const { inventoryCommand } = await import('./commands/inventory.ts');
@@ -207,7 +216,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stdout.write(`usage: datanexus-grader ${spec.usage}\n`);
       return 0;
     }
-    if (parsed.positionals.length !== spec.positionals) {
+    if (spec.positionals >= 0 && parsed.positionals.length !== spec.positionals) {
       throw usageError(`${command}: expected ${spec.positionals === 0 ? 'no positional argument' : '<dir>'}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\nusage: datanexus-grader ${spec.usage}`);
     }
     const outcome = await dispatch(command, values, parsed.positionals, io);

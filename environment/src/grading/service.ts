@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {
-  activeBugs, defaultServers, GRADER_VERSION, hashTree, probeServers, runSuite, score, selectBugs, summarize, testInventory,
-  type Category, type Grade, type Results, type RunResult,
+  activeBugs, buildDepMap, defaultServers, GRADER_VERSION, hashTree, probeServers, runSuite, score, selectBugs, summarize, testInventory,
+  type Category, type DepMap, type Grade, type Results, type RunResult,
 } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
 import type { EnvOptions } from '../options.ts';
@@ -11,6 +11,7 @@ import { errorMessage, newId, Semaphore, sha256 } from '../util.ts';
 import { copyTree, removeTree } from '../workspace/tree.ts';
 import { checkBaseline } from './baseline-check.ts';
 import { DiskCache } from './disk-cache.ts';
+import { IncrementalGrading, type TreeRun } from './incremental.ts';
 import { buildGradeTree, type RefusedChange } from './overlay.ts';
 import type { Task, TaskCatalogue, TaskTree } from './tasks.ts';
 
@@ -54,6 +55,8 @@ export class GradingService {
   private readonly broken = new WeakMap<Results, string>();
   private inventoryPromise: Promise<string[]> | undefined;
   readonly semaphore: Semaphore;
+  /** Grades reuse the baseline for the test files the agent's changes cannot affect (incremental.ts). */
+  readonly incremental: IncrementalGrading;
 
   constructor(
     private readonly opts: Readonly<EnvOptions>,
@@ -62,6 +65,13 @@ export class GradingService {
   ) {
     this.runs = new DiskCache(path.join(opts.cacheDir, 'runs'));
     this.semaphore = new Semaphore(opts.maxConcurrentRuns);
+    this.incremental = new IncrementalGrading(opts, {
+      run: async (dir, o) => this.runOutcome(dir, await this.inventory(), o),
+      baseline: (tree) => this.baseline(tree),
+      withTaskCopy: (tree, fn) => this.inFreshDir((d) => copyTree(tree.dir, d), fn),
+      accept: async (tree, r) => checkBaseline(r, await this.catalogue.loadManifest(), tree.bugsPresent),
+      log: (event) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
+    });
   }
 
   /** The expected test ids: the pristine (all fixed) suite's, cached by the grader next to the manifest. */
@@ -98,10 +108,17 @@ export class GradingService {
   async baseline(tree: TaskTree): Promise<Results> {
     const manifest = await this.catalogue.loadManifest();
     const accept = (r: Results): void => checkBaseline(r, manifest, tree.bugsPresent);
-    // always cached: gradeCache governs the agent's trees, a task's baseline never changes
+    // always cached: gradeCache governs the agent's trees, a task's baseline never changes. A fresh
+    // baseline run records the task's dependency map, kept once the run is accepted.
+    let map: DepMap | undefined;
     const { results } = await this.results(tree.contentHash, true, undefined, async (dir) => {
       await copyTree(tree.dir, dir);
-    }, undefined, accept);
+    }, undefined, accept, async (dir, expected) => {
+      const o = await this.runOutcome(dir, expected, { recordDeps: this.opts.grading === 'incremental' });
+      if (o.deps) map = await buildDepMap(dir, tree.contentHash, o.deps);
+      return this.marked(o);
+    });
+    if (map) await this.incremental.keep(tree, map);
     return results;
   }
 
@@ -114,7 +131,8 @@ export class GradingService {
       const overlay = await buildGradeTree(args.tree.dir, args.workspace, treeDir);
       const contentHash = await hashTree(treeDir);
       const [{ results, cached }, baseline, manifest] = await Promise.all([
-        this.results(contentHash, this.opts.gradeCache, args.signal, undefined, treeDir),
+        this.results(contentHash, this.opts.gradeCache, args.signal, undefined, treeDir, undefined, async (dir, expected) =>
+          this.marked(await this.incremental.results({ tree: args.tree, treeDir: dir, taken: overlay.taken, expected, ...(args.signal ? { signal: args.signal } : {}) }))),
         this.baseline(args.tree),
         this.catalogue.loadManifest(),
       ]);
@@ -160,6 +178,7 @@ export class GradingService {
     build?: (dir: string) => Promise<void>,
     readyDir?: string,
     accept: (r: Results) => void = () => undefined,
+    run: (dir: string, expected: string[]) => Promise<Results> = (dir, expected) => this.runTree(dir, expected, signal),
   ): Promise<{ results: Results; cached: boolean }> {
     const expected = await this.inventory();
     const key = `${contentHash}-${GRADER_VERSION}-${sha256(expected.join('\n')).slice(0, 16)}`;
@@ -175,17 +194,8 @@ export class GradingService {
     }
     const p = (async () => {
       let results: Results;
-      if (readyDir) results = await this.runTree(readyDir, expected, signal);
-      else {
-        const dir = path.join(this.opts.workRoot, 'grades', newId('run'));
-        try {
-          await this.backend.createWorkspace(dir);
-          await build!(path.join(dir, 'tree'));
-          results = await this.runTree(path.join(dir, 'tree'), expected, signal);
-        } finally {
-          await removeTree(dir);
-        }
-      }
+      if (readyDir) results = await run(readyDir, expected);
+      else results = await this.inFreshDir(build!, (d) => run(d, expected));
       accept(results);
       return results;
     })();
@@ -200,7 +210,31 @@ export class GradingService {
     return { results: await p, cached: false };
   }
 
+  /** A fresh tree built by `build` in a new workspace, removed after `fn`. */
+  private async inFreshDir<T>(build: (dir: string) => Promise<void>, fn: (dir: string) => Promise<T>): Promise<T> {
+    const dir = path.join(this.opts.workRoot, 'grades', newId('run'));
+    try {
+      await this.backend.createWorkspace(dir);
+      await build(path.join(dir, 'tree'));
+      return await fn(path.join(dir, 'tree'));
+    } finally {
+      await removeTree(dir);
+    }
+  }
+
+  /** Results that remember why the code under test broke their run, if it did. */
+  private marked(o: { results: Results; broken?: string }): Results {
+    if (o.broken !== undefined) this.broken.set(o.results, o.broken);
+    return o.results;
+  }
+
   private async runTree(treeDir: string, expected: string[], signal?: AbortSignal): Promise<Results> {
+    return this.marked(await this.runOutcome(treeDir, expected, signal ? { signal } : {}));
+  }
+
+  /** One sandboxed run of a tree (some files of it, recording dependencies when asked). */
+  private async runOutcome(treeDir: string, expected: string[], o: Parameters<TreeRun>[1]): ReturnType<TreeRun> {
+    const signal = o.signal;
     const lease = this.backend.leaseUid();
     try {
       await this.backend.prepareWorkspace(treeDir, lease?.uid ?? null);
@@ -214,11 +248,13 @@ export class GradingService {
         ...(signal ? { signal } : {}),
       });
       const run = await this.semaphore.use(() =>
-        runSuite({ dir: treeDir, runner, expected, timeoutMs: this.opts.gradeTimeoutMs, preflight: () => this.preflight() }),
+        runSuite({
+          dir: treeDir, runner, expected, timeoutMs: this.opts.gradeTimeoutMs, preflight: () => this.preflight(),
+          ...(o.files ? { files: o.files } : {}), ...(o.recordDeps ? { recordDeps: true } : {}),
+        }),
       );
       if (run.infraError) throw new EnvError('ENV_ERR_INFRA', `the grading run could not complete: ${run.infraError.message}`, { details: run.infraError });
-      if (run.broken !== undefined) this.broken.set(run.results, run.broken);
-      return run.results;
+      return { results: run.results, ...(run.broken !== undefined ? { broken: run.broken } : {}), ...(run.deps ? { deps: run.deps } : {}) };
     } finally {
       lease?.release();
     }

@@ -12,6 +12,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     graderVersion: GRADER_VERSION,
     sandbox: { kind: app.sandbox.kind, isolated: app.sandbox.isolated, description: app.sandbox.description, limits: { ...app.sandbox.limitsInForce } },
     episodes: { running: app.episodeRegistry.active(), max: app.envOptions.maxEpisodes },
+    grading: { ...app.grading.incremental.stats },
   }));
 };
 
