@@ -14,7 +14,7 @@
 // runs the real-target comparison end to end for every active bug's task: gold fix, every
 // alternative and wrong fix (≈ 2 whole-suite runs per patch; about an hour at 31 bugs on 2 cores).
 import assert from 'node:assert/strict';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -60,7 +60,10 @@ async function compareTask(s: Setup, bug: BugEntry, changes: Change[]): Promise<
   const base = path.join(s.scratch, `task-${bug.id}`);
   await materialize({ bugs: [bug.id], out: base, targetDir: s.targetDir, manifestPath: s.manifestPath, manifest: s.manifest, linkNodeModules: TARGET_NODE_MODULES });
   const tree: TaskTree = { dir: base, contentHash: await hashTree(base), bugsPresent: [bug.id] };
+  let partialRuns = 0;
+  const testFiles = new Set(s.expected.map(testPathOf)).size;
   const run = async (dir: string, o: { files?: string[]; recordDeps?: boolean }): Promise<{ results: Results; deps?: NonNullable<Awaited<ReturnType<typeof runSuite>>['deps']> }> => {
+    if (o.files && o.files.length < testFiles) partialRuns += 1;
     const r = await runSuite({ dir, expected: s.expected, ...(o.files ? { files: o.files } : {}), ...(o.recordDeps ? { recordDeps: true } : {}), ...(s.preflight ? { preflight: s.preflight } : {}) });
     assert.equal(r.infraError, undefined, r.infraError?.message);
     return { results: r.results, ...(r.deps ? { deps: r.deps } : {}) };
@@ -92,6 +95,7 @@ async function compareTask(s: Setup, bug: BugEntry, changes: Change[]): Promise<
     await rm(dir, { recursive: true, force: true });
   }
   assert.equal(inc.stats.full, 0, 'every change was graded incrementally');
+  assert.ok(partialRuns > 0, `${bug.id}: some grade took results from the baseline (else the comparison proves nothing)`);
   await rm(base, { recursive: true, force: true });
   return out;
 }

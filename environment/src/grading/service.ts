@@ -243,7 +243,8 @@ export class GradingService {
         root: treeDir,
         nodeModules: this.opts.nodeModulesDir,
         ...(lease ? { uid: lease.uid } : {}),
-        env: { ...this.opts.infraEnv, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+        // DN_RECORD_DEPS: the grader's jest parent preloads its dependency recorder into the workers
+        env: { ...this.opts.infraEnv, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...(o.recordDeps ? { DN_RECORD_DEPS: '1' } : {}) },
         maxOutputBytes: GRADE_OUTPUT_BYTES,
         ...(signal ? { signal } : {}),
       });
