@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { affectedFiles, parseDepMap, runSuite, type DepMap, type FileDeps } from '../../grader/src/index.ts';
+import { affectedFiles, parseDepMap, runSuite, verify, type DepMap, type FileDeps } from '../../grader/src/index.ts';
 import { buildDepMap } from '../../grader/src/depmap/map.ts';
-import { TARGET_NODE_MODULES, tempDir } from './helpers.ts';
+import { copyManifestDir, FIXTURE_TARGET, TARGET_NODE_MODULES, tempDir } from './helpers.ts';
 
 function map(files: Record<string, Partial<FileDeps>>, dirs: string[]): DepMap {
   const full: Record<string, FileDeps> = {};
@@ -139,5 +139,27 @@ describe('dependency recorder (real jest run)', () => {
     assert.equal(recorded.results.tests[0]?.status, 'passed', 'the jest parent removes the variable before the tests run');
     assert.ok(recorded.deps?.['tests/unit/env.test.js']);
     assert.ok((await readFile(path.join(tree, 'tests/unit/env.test.js'), 'utf8')).length > 0);
+  });
+});
+
+describe('verify on affected files', () => {
+  test('the same verdicts as --full, with fewer files run per bug tree; the report says which selection ran', async () => {
+    const tmp = await tempDir('depmap-verify-');
+    try {
+      const manifestPath = await copyManifestDir(tmp.dir);
+      const affected = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1, write: false });
+      const full = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1, write: false, full: true });
+      assert.equal(affected.ok, true, JSON.stringify(affected.checks.filter((c) => !c.ok), null, 2));
+      assert.equal(affected.selection, 'affected');
+      assert.equal(full.selection, 'whole-suite');
+      const verdicts = (r: typeof full) => Object.fromEntries(Object.entries(r.bugs).map(([id, b]) => [id, [b.ok, b.stability, b.alternatives, b.wrongFixesCaught]]));
+      assert.deepEqual(verdicts(affected), verdicts(full));
+      assert.deepEqual(affected.checks.map((c) => [c.step, c.ok]), full.checks.map((c) => [c.step, c.ok]));
+      const perBug = affected.checks.filter((c) => c.step === 'bug').map((c) => c.label);
+      assert.ok(perBug.some((l) => /\(in [12] file\(s\)\)/.test(l)), `some bug tree ran fewer than the 4 files: ${perBug.join(' | ')}`);
+      assert.ok(full.checks.filter((c) => c.step === 'bug').every((c) => !/file\(s\)/.test(c.label)), 'with --full every bug tree ran whole');
+    } finally {
+      await tmp.cleanup();
+    }
   });
 });
