@@ -4,7 +4,7 @@
 // weighs on both sides alike: compare ratios across runs, not absolute times.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { activeBugs, loadManifest, patchedFiles, verify, type ProgressEvent } from '@datanexus/grader';
+import { activeBugs, affectedFiles, allFixedDepMap, loadManifest, patchedFiles, verify, type ProgressEvent } from '@datanexus/grader';
 import { EnvClient } from '../src/client/client.ts';
 
 export type StartServer = (extraArgs: string[]) => Promise<{ url: string; stop: () => Promise<void> }>;
@@ -15,20 +15,34 @@ const median = (xs: number[]): number => {
   return Math.round(m * 10) / 10;
 };
 
-/** The first active bug whose gold fix changes one file (or the one asked for). */
-async function oneFileBug(manifestPath: string, wanted: string | undefined): Promise<{ id: string; diff: string }> {
+/**
+ * The bug whose one-file gold fix is graded: the one asked for, else the one-file fix whose number of
+ * affected test files (by the all-fixed tree's map) is the median among one-file fixes, so the figure
+ * is neither the best case (a service file few tests load) nor the worst (a shared module every
+ * test loads).
+ */
+async function oneFileBug(targetDir: string, manifestPath: string, wanted: string | undefined): Promise<{ id: string; diff: string; affected: number; testFiles: number }> {
   const manifest = await loadManifest(manifestPath);
   const fixes = path.join(path.dirname(manifestPath), 'fixes');
+  const { map } = await allFixedDepMap({ targetDir, manifestPath });
+  const candidates: Array<{ id: string; diff: string; affected: number }> = [];
   for (const bug of activeBugs(manifest)) {
     if (wanted && bug.id !== wanted) continue;
     const diff = await readFile(path.join(fixes, path.basename(bug.fix)), 'utf8');
-    if (wanted || patchedFiles(diff).length === 1) return { id: bug.id, diff };
+    const files = patchedFiles(diff);
+    if (!wanted && files.length !== 1) continue;
+    candidates.push({ id: bug.id, diff, affected: affectedFiles(map, files.map((f) => ({ path: f, kind: 'modified' as const }))).files.length });
   }
-  throw new Error(`no active bug ${wanted ?? 'with a one-file fix'} in ${manifestPath}`);
+  if (candidates.length === 0) throw new Error(`no active bug ${wanted ?? 'with a one-file fix'} in ${manifestPath}`);
+  candidates.sort((a, b) => a.affected - b.affected || (a.id < b.id ? -1 : 1));
+  return { ...candidates[Math.floor((candidates.length - 1) / 2)]!, testFiles: Object.keys(map.files).length };
 }
 
 export interface IncrementalFigures {
   incrementalTask: string;
+  /** Test files the fix can affect, of all the suite's. */
+  incrementalAffectedFiles: number;
+  testFiles: number;
   incrementalGradeMs: number;
   fullGradeMs: number;
   incrementalRatio: number;
@@ -37,8 +51,8 @@ export interface IncrementalFigures {
 }
 
 /** Grades the gold fix of a one-file bug `grades` times on an incremental and a full server, alternately. */
-export async function gradeFigures(start: StartServer, manifestPath: string, grades: number, wantedBug: string | undefined, say: (m: string) => void): Promise<IncrementalFigures> {
-  const { id, diff } = await oneFileBug(manifestPath, wantedBug);
+export async function gradeFigures(start: StartServer, targetDir: string, manifestPath: string, grades: number, wantedBug: string | undefined, say: (m: string) => void): Promise<IncrementalFigures> {
+  const { id, diff, affected, testFiles } = await oneFileBug(targetDir, manifestPath, wantedBug);
   const task = `bug:${id}`;
   const inc = await start(['--grading', 'incremental', '--cross-check-every', '0']);
   const full = await start(['--grading', 'full']);
@@ -69,7 +83,7 @@ export async function gradeFigures(start: StartServer, manifestPath: string, gra
     await cf.close(ef.episodeId);
     const incrementalGradeMs = median(ti);
     const fullGradeMs = median(tf);
-    return { incrementalTask: task, incrementalGradeMs, fullGradeMs, incrementalRatio: Math.round((incrementalGradeMs / fullGradeMs) * 1000) / 1000, sameReward };
+    return { incrementalTask: task, incrementalAffectedFiles: affected, testFiles, incrementalGradeMs, fullGradeMs, incrementalRatio: Math.round((incrementalGradeMs / fullGradeMs) * 1000) / 1000, sameReward };
   } finally {
     await inc.stop();
     await full.stop();

@@ -31,7 +31,8 @@ const N_RESETS = Number(values.resets ?? 5);
 const N_STEPS = Number(values.steps ?? 20);
 const N_GRADES = Number(values.grades ?? (fixture ? 5 : 2));
 const say = (msg: string): void => {
-  if (!values.json) process.stderr.write(`[bench] ${msg}\n`);
+  // progress goes to stderr either way: --json keeps stdout for the document
+  process.stderr.write(`[bench] ${msg}\n`);
 };
 
 function stats(samples: number[]): { n: number; median: number; p95: number; min: number; max: number } {
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
     }
     for (const e of ids) await client.close(e);
     const bare = await bareJest(N_GRADES);
-    const incremental = await gradeFigures(startOther, manifestPath, Number(values['incremental-grades'] ?? 3), values['incremental-bug'], say);
+    const incremental = await gradeFigures(startOther, targetDir, manifestPath, Number(values['incremental-grades'] ?? 3), values['incremental-bug'], say);
     const verifying = Number(values['verify-bugs'] ?? 3) > 0 ? await verifyFigures(targetDir, manifestPath, Number(values['verify-bugs'] ?? 3), say) : undefined;
 
     const result = {
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
         row('grade (POST /v1/reward)', result.gradeMs),
         row('bare jest, same tree', result.bareJestMs),
         `grade overhead: ${result.gradeOverheadRatio}× a bare jest run`,
-        `incremental grade (${result.incrementalTask} gold fix): ${result.incrementalGradeMs} ms vs full ${result.fullGradeMs} ms, ratio ${result.incrementalRatio}${result.sameReward ? '' : ' (REWARDS DIFFER)'}`,
+        `incremental grade (${result.incrementalTask} gold fix, ${result.incrementalAffectedFiles}/${result.testFiles} test files affected): ${result.incrementalGradeMs} ms vs full ${result.fullGradeMs} ms, ratio ${result.incrementalRatio}${result.sameReward ? '' : ' (REWARDS DIFFER)'}`,
         ...(verifying ? [`verification per bug (${verifying.verifyBugs.join(',')}): ${verifying.verifyPerBugMs} ms affected vs ${verifying.verifyPerBugFullMs} ms --full, ratio ${verifying.verifyRatio}`] : []),
         '',
       ].join('\n'));
