@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { affectedFiles, parseDepMap, runSuite, verify, type DepMap, type FileDeps } from '../../grader/src/index.ts';
+import { main } from '../../grader/src/cli.ts';
 import { buildDepMap } from '../../grader/src/depmap/map.ts';
-import { copyManifestDir, FIXTURE_TARGET, TARGET_NODE_MODULES, tempDir } from './helpers.ts';
+import { copyManifestDir, FIXTURE_TARGET, REPO, TARGET_NODE_MODULES, tempDir } from './helpers.ts';
 
 function map(files: Record<string, Partial<FileDeps>>, dirs: string[]): DepMap {
   const full: Record<string, FileDeps> = {};
@@ -161,5 +164,53 @@ describe('verify on affected files', () => {
     } finally {
       await tmp.cleanup();
     }
+  });
+});
+
+describe('datanexus-grader affected', () => {
+  async function run(args: string[]): Promise<{ exitCode: number; json: Record<string, unknown>; stdout: string }> {
+    let stdout = '';
+    const sink = new Writable({ write(chunk: Buffer, _enc, cb) { stdout += chunk.toString(); cb(); } });
+    const exitCode = await main(args, { stdout: sink, stderr: sink as unknown as NodeJS.WriteStream, cwd: REPO });
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(stdout) as Record<string, unknown>;
+    } catch {
+      // text output
+    }
+    return { exitCode, json, stdout };
+  }
+
+  test('records the all-fixed map once, stores it next to the manifest, and lists the affected files with reasons', async () => {
+    const tmp = await tempDir('depmap-cli-');
+    try {
+      const manifestPath = await copyManifestDir(tmp.dir);
+      const common = ['--target', FIXTURE_TARGET, '--manifest', manifestPath, '--skip-preflight', '--json'];
+      const first = await run(['affected', '--changed', 'src/stats.js', ...common]);
+      assert.equal(first.exitCode, 0, first.stdout);
+      assert.equal(first.json.mapCached, false);
+      assert.deepEqual(first.json.files, ['tests/unit/stats.test.js']);
+      assert.match((first.json.reasons as Record<string, string>)['tests/unit/stats.test.js']!, /modified src\/stats\.js, which it read/);
+      assert.ok(existsSync(path.join(path.dirname(manifestPath), 'depmap.json')));
+      // several files (`--changed a b`), an added one, the stored map reused
+      const again = await run(['affected', '--changed', 'src/retry.js', 'src/new-helper.js', ...common]);
+      assert.equal(again.json.mapCached, true);
+      assert.deepEqual(again.json.changes, [{ path: 'src/retry.js', kind: 'modified' }, { path: 'src/new-helper.js', kind: 'added' }]);
+      assert.ok((again.json.files as string[]).includes('tests/chaos/retry.test.js'));
+      assert.ok((again.json.files as string[]).length >= 2, 'src/ gained an entry: every file that loaded a module there');
+      const config = await run(['affected', '--changed', 'jest.config.js', ...common]);
+      assert.match(String(config.json.everything), /configuration/);
+      const text = await run(['affected', '--changed', 'src/stats.js', '--target', FIXTURE_TARGET, '--manifest', manifestPath, '--skip-preflight']);
+      assert.match(text.stdout, /^1 of 4 test files affected\n {2}tests\/unit\/stats\.test\.js/);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  test('bad input: no file is a usage error, a path outside the tree an invalid option', async () => {
+    assert.equal((await run(['affected', '--json'])).exitCode, 2);
+    const outside = await run(['affected', '--changed', '../x.js', '--json']);
+    assert.equal(outside.exitCode, 2);
+    assert.equal((outside.json.error as { code: string }).code, 'GRADER_ERR_INVALID_OPTION');
   });
 });
