@@ -105,9 +105,11 @@ function perBugTimes(events: ProgressEvent[], bugs: string[]): number[] {
     .reduce((n, e) => n + (e.elapsedMs ?? 0), 0));
 }
 
-/** verify (k = 1, nothing written) of the first `n` bugs, with affected-file selection and with --full. */
+/** verify (k = 1, nothing written) of `n` bugs spread over the manifest, with affected-file selection and with --full. */
 export async function verifyFigures(targetDir: string, manifestPath: string, n: number, say: (m: string) => void): Promise<VerifyFigures> {
-  const bugs = activeBugs(await loadManifest(manifestPath)).slice(0, n).map((b) => b.id);
+  // spread over the manifest (shared-module bugs come first, service bugs later), not its first n
+  const all = activeBugs(await loadManifest(manifestPath)).map((b) => b.id);
+  const bugs = [...new Set(Array.from({ length: Math.min(n, all.length) }, (_, i) => all[Math.floor((i * all.length) / Math.min(n, all.length))]!))];
   const timesOf = async (full: boolean): Promise<number[]> => {
     const events: ProgressEvent[] = [];
     const report = await verify({ targetDir, manifestPath, bugs, repeat: 1, write: false, full, progress: (e) => events.push(e) });
