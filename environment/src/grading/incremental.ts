@@ -106,9 +106,11 @@ export class IncrementalGrading {
     const files = [...new Set([...affected.files, ...args.expected.map(testPathOf).filter((f) => !known.has(f))])].sort();
     const baseline = await this.deps.baseline(args.tree);
     const fresh: Outcome = files.length === 0 ? { results: { tests: [] } } : await this.deps.run(args.treeDir, { files, ...(args.signal ? { signal: args.signal } : {}) });
+    // the agent's code broke the run: a full run decides (a broken full run makes every test missing, not only these)
+    if (fresh.broken !== undefined) return full();
     const merged = merge(baseline, fresh.results, new Set(files));
     this.stats.incremental += 1;
-    return this.crossCheck(args, { results: merged, ...(fresh.broken !== undefined ? { broken: fresh.broken } : {}) }, files.length);
+    return this.crossCheck(args, { results: merged }, files.length);
   }
 
   /** 1 grade in N also runs whole: a difference is logged and counted, and the full result wins. */
