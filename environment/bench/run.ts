@@ -1,6 +1,8 @@
 // npm run bench: real HTTP against a server it starts (the CLI, in its own process), reporting
 // reset, step and grade latency (median and p95) and the grade's overhead as a ratio to a bare
-// jest run of the same tree. `--json` prints the figures as one JSON document.
+// jest run of the same tree. `--json` prints the figures as one JSON document. Those grades run
+// with `--grading full` (an unchanged workspace would otherwise be graded without a run); the
+// incremental figures (bench/incremental.ts) grade a one-file gold fix both ways.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { materialize, processRunner, runSuite } from '@datanexus/grader';
 import { EnvClient } from '../src/client/client.ts';
+import { gradeFigures, verifyFigures, type StartServer } from './incremental.ts';
 import { REPO_ROOT } from '../src/paths.ts';
 
 const { values } = parseArgs({
@@ -16,6 +19,7 @@ const { values } = parseArgs({
     target: { type: 'string' }, manifest: { type: 'string' }, 'node-modules': { type: 'string' }, fixture: { type: 'boolean' },
     task: { type: 'string' }, resets: { type: 'string' }, steps: { type: 'string' }, grades: { type: 'string' },
     sandbox: { type: 'string' }, json: { type: 'boolean' },
+    'incremental-grades': { type: 'string' }, 'incremental-bug': { type: 'string' }, 'verify-bugs': { type: 'string' },
   },
 });
 const fixture = values.fixture === true;
@@ -27,7 +31,8 @@ const N_RESETS = Number(values.resets ?? 5);
 const N_STEPS = Number(values.steps ?? 20);
 const N_GRADES = Number(values.grades ?? (fixture ? 5 : 2));
 const say = (msg: string): void => {
-  if (!values.json) process.stderr.write(`[bench] ${msg}\n`);
+  // progress goes to stderr either way: --json keeps stdout for the document
+  process.stderr.write(`[bench] ${msg}\n`);
 };
 
 function stats(samples: number[]): { n: number; median: number; p95: number; min: number; max: number } {
@@ -44,9 +49,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t, r];
 }
 
-async function startServer(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(stateDir: string, extraArgs: string[] = ['--grading', 'full']): Promise<{ url: string; child: ChildProcess }> {
   const args = [path.join(REPO_ROOT, 'environment/bin/datanexus-env.js'), 'serve', '--port', '0', '--target', targetDir, '--manifest', manifestPath,
-    '--node-modules', nodeModules, '--state-dir', stateDir, '--no-grade-cache', '--log-level', 'info', '--max-episodes', String(N_RESETS + 2)];
+    '--node-modules', nodeModules, '--state-dir', stateDir, '--no-grade-cache', '--log-level', 'info', '--max-episodes', String(N_RESETS + 2), ...extraArgs];
   if (values.sandbox) args.push('--sandbox', values.sandbox);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
@@ -80,6 +85,21 @@ async function bareJest(runs: number): Promise<number[]> {
     await rm(tmp, { recursive: true, force: true });
   }
 }
+
+// further servers (incremental vs full grading), each on its own state directory
+const startOther: StartServer = async (extraArgs) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dn-bench-inc-'));
+  await import('node:fs/promises').then((fs) => fs.chmod(dir, 0o755));
+  const { url, child } = await startServer(dir, extraArgs);
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+};
 
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'dn-bench-'));
@@ -115,6 +135,8 @@ async function main(): Promise<void> {
     }
     for (const e of ids) await client.close(e);
     const bare = await bareJest(N_GRADES);
+    const incremental = await gradeFigures(startOther, targetDir, manifestPath, Number(values['incremental-grades'] ?? 3), values['incremental-bug'], say);
+    const verifying = Number(values['verify-bugs'] ?? 3) > 0 ? await verifyFigures(targetDir, manifestPath, Number(values['verify-bugs'] ?? 3), say) : undefined;
 
     const result = {
       target: targetDir,
@@ -127,6 +149,8 @@ async function main(): Promise<void> {
       gradeMs: stats(grades),
       bareJestMs: stats(bare),
       gradeOverheadRatio: Math.round((stats(grades).median / stats(bare).median) * 100) / 100,
+      ...incremental,
+      ...(verifying ?? {}),
     };
     if (values.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -142,6 +166,8 @@ async function main(): Promise<void> {
         row('grade (POST /v1/reward)', result.gradeMs),
         row('bare jest, same tree', result.bareJestMs),
         `grade overhead: ${result.gradeOverheadRatio}× a bare jest run`,
+        `incremental grade (${result.incrementalTask} gold fix, ${result.incrementalAffectedFiles}/${result.testFiles} test files affected): ${result.incrementalGradeMs} ms vs full ${result.fullGradeMs} ms, ratio ${result.incrementalRatio}${result.sameReward ? '' : ' (REWARDS DIFFER)'}`,
+        ...(verifying ? [`verification per bug (${verifying.verifyBugs.join(',')}): ${verifying.verifyPerBugMs} ms affected vs ${verifying.verifyPerBugFullMs} ms --full, ratio ${verifying.verifyRatio}`] : []),
         '',
       ].join('\n'));
     }

@@ -14,7 +14,7 @@ const USAGE = `usage:
   datanexus-env serve [--port 8080] [--host 127.0.0.1] [--sandbox bwrap|unsafe-process|docker]
                       [--target DIR] [--manifest FILE] [--node-modules DIR] [--state-dir DIR] [--trajectories FILE|none]
                       [--max-steps N] [--max-episodes N] [--lease-ms MS] [--namespace-pool N] [--no-grade-cache]
-                      [--log-level LEVEL]
+                      [--grading incremental|full] [--cross-check-every N] [--log-level LEVEL]
   datanexus-env export --out FILE.jsonl [--db FILE] [--task ID] [--json]
 ${EVAL_USAGE}`;
 
@@ -32,7 +32,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, target: { type: 'string' },
       manifest: { type: 'string' }, 'node-modules': { type: 'string' }, 'state-dir': { type: 'string' }, trajectories: { type: 'string' },
       'max-steps': { type: 'string' }, 'max-episodes': { type: 'string' }, 'lease-ms': { type: 'string' }, 'namespace-pool': { type: 'string' },
-      'no-grade-cache': { type: 'boolean' }, 'log-level': { type: 'string' },
+      'no-grade-cache': { type: 'boolean' }, 'log-level': { type: 'string' }, grading: { type: 'string' }, 'cross-check-every': { type: 'string' },
     },
     strict: true,
   });
@@ -45,6 +45,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const maxEpisodes = int('max-episodes', values['max-episodes']);
   const leaseMs = int('lease-ms', values['lease-ms']);
   const namespacePoolSize = int('namespace-pool', values['namespace-pool']);
+  const crossCheckEvery = int('cross-check-every', values['cross-check-every']);
   await serve({
     port: int('port', values.port) ?? 8080,
     host: values.host ?? '127.0.0.1',
@@ -61,6 +62,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(namespacePoolSize !== undefined ? { namespacePoolSize } : {}),
     ...(values['no-grade-cache'] ? { gradeCache: false } : {}),
+    // checked by resolveOptions (ENV_ERR_INVALID_OPTION)
+    ...(values.grading !== undefined ? { grading: values.grading as 'incremental' | 'full' } : {}),
+    ...(crossCheckEvery !== undefined ? { gradingCrossCheckEvery: crossCheckEvery } : {}),
   });
 }
 

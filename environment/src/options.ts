@@ -68,6 +68,13 @@ export interface EnvOptions {
   outputKillBytes: number;
   bodyLimit: number;
   gradeCache: boolean;
+  /**
+   * `incremental` (default): a grade reruns only the test files the agent's changes can affect and
+   * takes the rest from the task's baseline (docs/incremental-grading.md); `full` runs the suite.
+   */
+  grading: 'incremental' | 'full';
+  /** With incremental grading, every Nth grade also runs whole and the full result wins on a mismatch (0: never). */
+  gradingCrossCheckEvery: number;
   /** Extra DN_* variables passed to every sandboxed run (server URLs); defaults from process.env. */
   infraEnv: Record<string, string>;
   clock: Clock;
@@ -115,6 +122,12 @@ function defaultWorkRoot(stateDir: string): string {
   return path.join('/run/datanexus-gym', createHash('sha256').update(stateDir).digest('hex').slice(0, 16), 'workspaces');
 }
 
+function gradingMode(value: unknown): 'incremental' | 'full' {
+  if (value === undefined) return 'incremental';
+  if (value !== 'incremental' && value !== 'full') throw new EnvError('ENV_ERR_INVALID_OPTION', `option grading: expected "incremental" or "full", got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** Fills in defaults and checks every value; the result is a frozen null-prototype object. */
 export function resolveOptions(input: EnvOptionsInput = {}): Readonly<EnvOptions> {
   const o: EnvOptionsInput = Object.assign(Object.create(null), input);
@@ -158,6 +171,8 @@ export function resolveOptions(input: EnvOptionsInput = {}): Readonly<EnvOptions
     outputKillBytes: positive('outputKillBytes', o.outputKillBytes ?? 64 * MB),
     bodyLimit: positive('bodyLimit', o.bodyLimit ?? 5 * MB),
     gradeCache: o.gradeCache ?? true,
+    grading: gradingMode(o.grading),
+    gradingCrossCheckEvery: positive('gradingCrossCheckEvery', o.gradingCrossCheckEvery ?? 10, { allowZero: true }),
     infraEnv: Object.assign(Object.create(null), infraFromProcessEnv(), o.infraEnv),
     clock: o.clock ?? systemClock,
   } satisfies EnvOptions);

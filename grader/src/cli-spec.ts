@@ -21,7 +21,7 @@ const SCORING: Options = {
   'task-bugs': { type: 'string' },
 };
 
-/** positionals: how many arguments the command takes; -1 for one or more, -2 for at most one. */
+/** positionals: how many arguments the command takes; -1 for one or more, -2 for at most one, -3 for any number. */
 export const COMMANDS: Record<string, { options: Options; positionals: number; usage: string }> = {
   run: {
     options: { ...COMMON, ...TREE, category: { type: 'string' }, file: { type: 'string', multiple: true }, 'test-name-pattern': { type: 'string' }, out: { type: 'string' }, 'all-reported': { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
@@ -49,9 +49,9 @@ export const COMMANDS: Record<string, { options: Options; positionals: number; u
     usage: 'materialize --bugs <ids|all|none> --out <dir> [--link-node-modules] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   verify: {
-    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, shipped: { type: 'boolean' }, repeat: { type: 'string' }, quick: { type: 'boolean' }, 'require-validity': { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
+    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, shipped: { type: 'boolean' }, repeat: { type: 'string' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, 'require-validity': { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
     positionals: 0,
-    usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--quick] [--require-validity] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
+    usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--quick] [--full] [--require-validity] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   discover: {
     options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, write: { type: 'boolean' }, fixes: { type: 'string' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
@@ -67,6 +67,11 @@ export const COMMANDS: Record<string, { options: Options; positionals: number; u
     options: { ...COMMON, out: { type: 'string' }, resamples: { type: 'string' }, seed: { type: 'string' } },
     positionals: -1,
     usage: 'leaderboard <run dir>… --out <dir> [--resamples n] [--seed s] [--json]',
+  },
+  affected: {
+    options: { ...COMMON, ...TREE, changed: { type: 'string', multiple: true }, removed: { type: 'string', multiple: true }, fixes: { type: 'string' }, refresh: { type: 'boolean' }, 'skip-preflight': { type: 'boolean' } },
+    positionals: -3,
+    usage: 'affected --changed <files…> [--removed <files…>] [--refresh] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   inventory: {
     options: { ...COMMON, ...TREE, refresh: { type: 'boolean' }, 'skip-preflight': { type: 'boolean' } },

@@ -8,12 +8,13 @@ import { GRADER_VERSION } from './version.ts';
 
 export { usage };
 
-/** positionals in the command table: n exactly; -1 one or more; -2 at most one. */
+/** positionals in the command table: n exactly; -1 one or more; -2 at most one; -3 any number (the command checks). */
 const POSITIONALS_WANTED: Record<number, string> = { 0: 'no positional argument', [-1]: 'one or more <dir>', [-2]: 'at most one <dir>' };
 
 function positionalsFit(wanted: number, got: number): boolean {
   if (wanted === -1) return got > 0;
   if (wanted === -2) return got <= 1;
+  if (wanted === -3) return true;
   return got === wanted;
 }
 
@@ -152,7 +153,7 @@ async function dispatchProofs(p: Parsed): Promise<CommandOutcome<unknown> | unde
     const repeat = int('repeat', values.repeat, 1);
     return verifyCommand({
       ...common, ...(values.shipped ? { shipped: true } : {}),
-      ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}),
+      ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}), ...(values.full ? { full: true } : {}),
       ...(values['require-validity'] ? { requireValidity: true } : {}),
       ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}),
     });
@@ -186,6 +187,15 @@ async function dispatchManifest(p: Parsed): Promise<CommandOutcome<unknown> | un
       const resamples = int('resamples', values.resamples, 1);
       const seed = int('seed', values.seed, 0);
       return leaderboardCommand({ cwd, runs: p.positionals, out: required(values, 'out', 'leaderboard'), ...(resamples ? { resamples } : {}), ...(seed !== undefined ? { seed } : {}) });
+    }
+    case 'affected': {
+      const { affectedCommand } = await import('./commands/affected.ts');
+      // `--changed a b c`: parseArgs keeps the first value on the option and the rest as positionals
+      const changed = [...((values.changed as string[] | undefined) ?? []), ...p.positionals];
+      const removed = (values.removed as string[] | undefined) ?? [];
+      if (changed.length + removed.length === 0) throw usageError(`affected: --changed needs at least one file\nusage: datanexus-grader ${COMMANDS.affected!.usage}`);
+      const fixes = str(values, 'fixes');
+      return affectedCommand({ cwd, ...tree, ...preflight, changed, removed, ...(fixes ? { fixesDir: fixes } : {}), ...(values.refresh ? { refresh: true } : {}) });
     }
     case 'inventory': {
       const { inventoryCommand } = await import('./commands/inventory.ts');

@@ -26,6 +26,7 @@ export const ERRORS = {
   GRADER_ERR_INFRA: spec('GRADER_ERR_INFRA', 1, 'The suite could not run: jest did not start, the runner failed, or a server is unreachable.'),
   GRADER_ERR_JEST_NOT_FOUND: spec('GRADER_ERR_JEST_NOT_FOUND', 1, 'The tree has no node_modules/jest to run.'),
   GRADER_ERR_INVENTORY: spec('GRADER_ERR_INVENTORY', 1, 'The pristine suite does not give a complete test list.'),
+  GRADER_ERR_DEPMAP: spec('GRADER_ERR_DEPMAP', 1, 'The dependency map could not be recorded, or does not belong to the tree asked about.'),
   GRADER_ERR_VERIFY_FAILED: spec('GRADER_ERR_VERIFY_FAILED', 1, 'The manifest did not verify.'),
   GRADER_ERR_RUN_INVALID: spec('GRADER_ERR_RUN_INVALID', 1, 'An evaluation run directory or one of its episode records is missing or malformed.'),
   GRADER_ERR_INTERNAL: spec('GRADER_ERR_INTERNAL', 1, 'An unexpected error inside the grader.'),

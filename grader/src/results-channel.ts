@@ -94,6 +94,8 @@ export interface ChannelMessages {
   started: boolean;
   results?: unknown;
   runError?: string;
+  /** Per test file (relative to the tree), what it depended on: only when the run recorded them. */
+  deps?: unknown;
 }
 
 export function parseChannel(text: string | undefined): ChannelMessages {
@@ -112,6 +114,7 @@ export function parseChannel(text: string | undefined): ChannelMessages {
     if (m.started === true) out.started = true;
     if ('results' in m) out.results = m.results;
     if (typeof m.runError === 'string') out.runError = m.runError;
+    if ('deps' in m) out.deps = m.deps;
   }
   return out;
 }

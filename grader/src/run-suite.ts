@@ -6,7 +6,7 @@ import { normalizeJestJson } from './normalize.ts';
 import { JEST_PARENT_ENTRY, parseChannel } from './results-channel.ts';
 import { categoryOfId, testPathOf, titlesOf } from './results.ts';
 import { processRunner } from './runner.ts';
-import type { CommandRunner, InfraError, Results, RunResult } from './types.ts';
+import type { CommandRunner, FileDeps, InfraError, Results, RunResult } from './types.ts';
 
 export const DEFAULT_SUITE_TIMEOUT_MS = 30 * 60 * 1000;
 const JEST_BIN = path.join('node_modules', 'jest', 'bin', 'jest.js');
@@ -31,6 +31,12 @@ export interface RunSuiteOptions {
    * the run, and with an expected list its tests come back `missing` (`broken`).
    */
   preflight?: () => Promise<InfraError | undefined>;
+  /**
+   * Record what every test file depended on (runtime/dep-recorder.cjs, preloaded into jest's
+   * workers) and return it as `deps`. Only for trees whose code is trusted (a task's tree, the
+   * all-fixed tree): the record comes from inside the run.
+   */
+  recordDeps?: boolean;
 }
 
 function normalizeFile(dir: string, file: string): string {
@@ -123,7 +129,10 @@ export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
 
   let out;
   try {
-    out = await runner('node', args, { cwd: dir, env: baseEnv(opts.env), timeoutMs, resultsChannel: true });
+    const env = baseEnv(opts.env);
+    if (opts.recordDeps) env.DN_RECORD_DEPS = '1';
+    else delete env.DN_RECORD_DEPS;
+    out = await runner('node', args, { cwd: dir, env, timeoutMs, resultsChannel: true });
   } catch (err) {
     return infra('GRADER_ERR_INFRA', `the runner failed: ${(err as Error).message}`);
   }
@@ -145,7 +154,23 @@ export async function runSuite(opts: RunSuiteOptions): Promise<RunResult> {
     return channel.results === undefined ? brokenRun : { ...brokenRun, rawJestJson: channel.results };
   }
   const results = normalizeJestJson(channel.results, { dir, ...(expected ? { expected } : {}) });
-  return { results, exitCode: out.exitCode, timedOut: false, rawJestJson: channel.results };
+  const deps = opts.recordDeps ? parseDeps(channel.deps) : undefined;
+  return { results, exitCode: out.exitCode, timedOut: false, rawJestJson: channel.results, ...(deps ? { deps } : {}) };
+}
+
+/** The recorder's per-file records, checked for shape; a malformed one counts as "depends on everything". */
+function parseDeps(raw: unknown): Record<string, FileDeps> | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+  const out: Record<string, FileDeps> = {};
+  for (const [file, rec] of Object.entries(raw as Record<string, unknown>)) {
+    const r = (rec ?? {}) as Record<string, unknown>;
+    const read = strings(r.read);
+    const listed = strings(r.listed);
+    if (!read || !listed) out[file] = { read: [], listed: [], everything: 'malformed record' };
+    else out[file] = { read, listed, ...(typeof r.everything === 'string' ? { everything: r.everything } : {}) };
+  }
+  return out;
 }
 
 function allMissing(expected: string[] | undefined, message: string): Results['tests'] {

@@ -32,6 +32,18 @@ export interface RunResult {
    * after it: the code under test broke the run, so every expected test is `missing`.
    */
   broken?: string;
+  /** What each test file depended on (`runSuite({ recordDeps: true })`; see src/depmap/). */
+  deps?: Record<string, FileDeps>;
+}
+
+/** One test file's recorded dependencies, paths relative to the tree. */
+export interface FileDeps {
+  /** Files read, stat'ed, opened or probed (existing or not), modules loaded included. */
+  read: string[];
+  /** Directories listed. */
+  listed: string[];
+  /** Set when the file did something whose inputs cannot be known (it spawned a process). */
+  everything?: string;
 }
 
 export interface RunnerOptions {

@@ -52,7 +52,7 @@ async function prepare(opts: VerifyOptions): Promise<{ ctx: Ctx; selected: BugEn
   const ctx: Ctx = {
     opts, targetDir, manifestPath, manifestDir: path.dirname(manifestPath), fixesDir, manifest, tmp,
     nodeModules: opts.nodeModulesDir ?? defaultNodeModules(liveTargetDir),
-    inventory: [], quick, repeat, checks: [], step: 0, seq: 0,
+    inventory: [], quick, full: opts.full === true, repeat, checks: [], step: 0, seq: 0,
     total: countSteps(selected, repeat, checkShipped),
   };
   return { ctx, selected, checkShipped, liveTargetDir, targetHash };
@@ -128,10 +128,15 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     const fullyMasked = [...masking.values()].filter((m) => m.fullyMasked).map((m) => m.id);
     const ok = globalProblems.length === 0 && manifestProblems.length === 0 && Object.values(bugs).every((b) => b.ok) && ctx.checks.every((c) => c.ok);
     const report: VerifyReport = {
-      ok, graderVersion: GRADER_VERSION, date, mode: ctx.quick ? 'quick' : 'full', repeat: ctx.repeat, requireValidity,
+      ok, graderVersion: GRADER_VERSION, date, mode: ctx.quick ? 'quick' : 'full', repeat: ctx.repeat,
+      selection: ctx.full || !ctx.selection ? 'whole-suite' : 'affected', requireValidity,
       target: liveTargetDir, targetHash, manifest: ctx.manifestPath, inventorySize: ctx.inventory.length,
       problems: [...globalProblems, ...manifestProblems],
-      warnings: ctx.quick ? ['quick mode: each bug and alternative ran only the files holding its failToPass tests, so failures in other files (regressions included) were not looked for; a wrong fix not caught there got one whole-suite run'] : [], fullyMasked, bugs, checks: ctx.checks,
+      warnings: [
+        ...(ctx.quick ? ['quick mode: each bug and alternative ran only the files holding its failToPass tests, so failures in other files (regressions included) were not looked for; a wrong fix not caught there got one run of every file it can affect'] : []),
+        ...(!ctx.full && !ctx.selection ? ['no dependency map was recorded (the all-fixed suite did not pass): every tree ran the whole suite'] : []),
+      ],
+      fullyMasked, bugs, checks: ctx.checks,
       durationMs: Math.round(performance.now() - started),
     };
     if (opts.write !== false) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {
-  activeBugs, defaultServers, GRADER_VERSION, hashTree, probeServers, rejectedGrade, runSuite, score, screenTree, selectBugs, summarize, testInventory,
-  type Category, type Grade, type Results, type RunResult,
+  activeBugs, buildDepMap, defaultServers, GRADER_VERSION, hashTree, probeServers, rejectedGrade, runSuite, score, screenTree, selectBugs, summarize, testInventory,
+  type Category, type DepMap, type Grade, type Results, type RunResult,
 } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
 import type { EnvOptions } from '../options.ts';
@@ -13,6 +13,7 @@ import { errorMessage, newId, Semaphore, sha256 } from '../util.ts';
 import { copyTree, removeTree } from '../workspace/tree.ts';
 import { checkBaseline } from './baseline-check.ts';
 import { DiskCache } from './disk-cache.ts';
+import { IncrementalGrading, type TreeRun } from './incremental.ts';
 import { buildGradeTree, type RefusedChange } from './overlay.ts';
 import type { Task, TaskCatalogue, TaskTree } from './tasks.ts';
 
@@ -58,6 +59,8 @@ export class GradingService {
   readonly semaphore: Semaphore;
   /** Set when the backend gives every run its own network: grades, baselines and episodes then run as principals. */
   readonly principals: Principals | null;
+  /** Grades reuse the baseline for the test files the agent's changes cannot affect (incremental.ts). */
+  readonly incremental: IncrementalGrading;
 
   constructor(
     private readonly opts: Readonly<EnvOptions>,
@@ -68,6 +71,13 @@ export class GradingService {
     this.semaphore = new Semaphore(opts.maxConcurrentRuns);
     this.principals = backend.kind === 'bwrap' && isRoot() ? new Principals(opts.infraEnv, opts.nodeModulesDir) : null;
     this.principals?.refill();
+    this.incremental = new IncrementalGrading(opts, {
+      run: async (dir, o) => this.runOutcome(dir, await this.inventory(), o),
+      baseline: (tree) => this.baseline(tree),
+      withTaskCopy: (tree, fn) => this.inFreshDir((d) => copyTree(tree.dir, d), fn),
+      accept: async (tree, r) => checkBaseline(r, await this.catalogue.loadManifest(), tree.bugsPresent),
+      log: (event) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
+    });
   }
 
   /** The expected test ids: the pristine (all fixed) suite's, cached by the grader next to the manifest. */
@@ -104,10 +114,17 @@ export class GradingService {
   async baseline(tree: TaskTree): Promise<Results> {
     const manifest = await this.catalogue.loadManifest();
     const accept = (r: Results): void => checkBaseline(r, manifest, tree.bugsPresent);
-    // always cached: gradeCache governs the agent's trees, a task's baseline never changes
+    // always cached: gradeCache governs the agent's trees, a task's baseline never changes. A fresh
+    // baseline run records the task's dependency map, kept once the run is accepted.
+    let map: DepMap | undefined;
     const { results } = await this.results(tree.contentHash, true, undefined, async (dir) => {
       await copyTree(tree.dir, dir);
-    }, undefined, accept);
+    }, undefined, accept, async (dir, expected) => {
+      const o = await this.runOutcome(dir, expected, { recordDeps: this.opts.grading === 'incremental' });
+      if (o.deps) map = await buildDepMap(dir, tree.contentHash, o.deps);
+      return this.marked(o);
+    });
+    if (map) await this.incremental.keep(tree, map);
     return results;
   }
 
@@ -125,7 +142,8 @@ export class GradingService {
       const [{ results, cached }, baseline, manifest] = rejected
         ? [{ results: { tests: [] }, cached: false }, undefined, await this.catalogue.loadManifest()]
         : await Promise.all([
-          this.results(contentHash, this.opts.gradeCache, args.signal, undefined, treeDir),
+          this.results(contentHash, this.opts.gradeCache, args.signal, undefined, treeDir, undefined, async (dir, expected) =>
+            this.marked(await this.incremental.results({ tree: args.tree, treeDir: dir, taken: overlay.taken, expected, ...(args.signal ? { signal: args.signal } : {}) }))),
           this.baseline(args.tree),
           this.catalogue.loadManifest(),
         ]);
@@ -171,6 +189,7 @@ export class GradingService {
     build?: (dir: string) => Promise<void>,
     readyDir?: string,
     accept: (r: Results) => void = () => undefined,
+    run: (dir: string, expected: string[]) => Promise<Results> = (dir, expected) => this.runTree(dir, expected, signal),
   ): Promise<{ results: Results; cached: boolean }> {
     const expected = await this.inventory();
     const key = `${contentHash}-${GRADER_VERSION}-${sha256(expected.join('\n')).slice(0, 16)}`;
@@ -186,17 +205,8 @@ export class GradingService {
     }
     const p = (async () => {
       let results: Results;
-      if (readyDir) results = await this.runTree(readyDir, expected, signal);
-      else {
-        const dir = path.join(this.opts.workRoot, 'grades', newId('run'));
-        try {
-          await this.backend.createWorkspace(dir);
-          await build!(path.join(dir, 'tree'));
-          results = await this.runTree(path.join(dir, 'tree'), expected, signal);
-        } finally {
-          await removeTree(dir);
-        }
-      }
+      if (readyDir) results = await run(readyDir, expected);
+      else results = await this.inFreshDir(build!, (d) => run(d, expected));
       accept(results);
       return results;
     })();
@@ -211,7 +221,31 @@ export class GradingService {
     return { results: await p, cached: false };
   }
 
+  /** A fresh tree built by `build` in a new workspace, removed after `fn`. */
+  private async inFreshDir<T>(build: (dir: string) => Promise<void>, fn: (dir: string) => Promise<T>): Promise<T> {
+    const dir = path.join(this.opts.workRoot, 'grades', newId('run'));
+    try {
+      await this.backend.createWorkspace(dir);
+      await build(path.join(dir, 'tree'));
+      return await fn(path.join(dir, 'tree'));
+    } finally {
+      await removeTree(dir);
+    }
+  }
+
+  /** Results that remember why the code under test broke their run, if it did. */
+  private marked(o: { results: Results; broken?: string }): Results {
+    if (o.broken !== undefined) this.broken.set(o.results, o.broken);
+    return o.results;
+  }
+
   private async runTree(treeDir: string, expected: string[], signal?: AbortSignal): Promise<Results> {
+    return this.marked(await this.runOutcome(treeDir, expected, signal ? { signal } : {}));
+  }
+
+  /** One sandboxed run of a tree (some files of it, recording dependencies when asked). */
+  private async runOutcome(treeDir: string, expected: string[], o: Parameters<TreeRun>[1]): ReturnType<TreeRun> {
+    const signal = o.signal;
     const lease = this.backend.leaseUid();
     // A principal of its own per run: no episode can reach the namespaces a grade or baseline uses.
     const principal = await this.principals?.acquire();
@@ -223,16 +257,19 @@ export class GradingService {
         nodeModules: this.opts.nodeModulesDir,
         ...(lease ? { uid: lease.uid } : {}),
         ...(principal ? { mounts: [principal.mount] } : {}),
-        env: { ...(principal ? principal.env : this.opts.infraEnv), CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+        // DN_RECORD_DEPS: the grader's jest parent preloads its dependency recorder into the workers
+        env: { ...(principal ? principal.env : this.opts.infraEnv), CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...(o.recordDeps ? { DN_RECORD_DEPS: '1' } : {}) },
         maxOutputBytes: GRADE_OUTPUT_BYTES,
         ...(signal ? { signal } : {}),
       });
       const run = await this.semaphore.use(() =>
-        runSuite({ dir: treeDir, runner, expected, timeoutMs: this.opts.gradeTimeoutMs, preflight: () => this.preflight() }),
+        runSuite({
+          dir: treeDir, runner, expected, timeoutMs: this.opts.gradeTimeoutMs, preflight: () => this.preflight(),
+          ...(o.files ? { files: o.files } : {}), ...(o.recordDeps ? { recordDeps: true } : {}),
+        }),
       );
       if (run.infraError) throw new EnvError('ENV_ERR_INFRA', `the grading run could not complete: ${run.infraError.message}`, { details: run.infraError });
-      if (run.broken !== undefined) this.broken.set(run.results, run.broken);
-      return run.results;
+      return { results: run.results, ...(run.broken !== undefined ? { broken: run.broken } : {}), ...(run.deps ? { deps: run.deps } : {}) };
     } finally {
       lease?.release();
       // its sandbox is gone; dropping what it made need not hold the result

@@ -17,6 +17,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       principals: app.grading.principals ? 'per-run' as const : 'none' as const,
     },
     episodes: { running: app.episodeRegistry.active(), max: app.envOptions.maxEpisodes },
+    grading: { ...app.grading.incremental.stats },
   }));
 };
 

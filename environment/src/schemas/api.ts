@@ -155,6 +155,14 @@ export const HealthResponse = Type.Object({
     principals: Type.Union([Type.Literal('per-run'), Type.Literal('none')]),
   }, { additionalProperties: false }),
   episodes: Type.Object({ running: Type.Integer(), max: Type.Integer() }, { additionalProperties: false }),
+  grading: Type.Object({
+    mode: Type.Union([Type.Literal('incremental'), Type.Literal('full')]),
+    crossCheckEvery: Type.Integer({ description: 'every Nth incremental grade also runs whole (0: never)' }),
+    incremental: Type.Integer({ description: 'grades that reran only the affected test files' }),
+    full: Type.Integer({ description: 'grades that ran the whole suite (full mode, or changes the map cannot reason about)' }),
+    crossChecks: Type.Integer(),
+    crossCheckMismatches: Type.Integer({ description: 'cross-checks whose statuses differed from the incremental grade (the full result was used)' }),
+  }, { additionalProperties: false }),
 }, { additionalProperties: false });
 
 export type ResetRequestT = Static<typeof ResetRequest>;

@@ -10,6 +10,8 @@ export interface VerifyCommandOptions extends CommonOptions {
   shipped?: boolean;
   repeat?: number;
   quick?: boolean;
+  /** Every bug and variant tree runs the whole suite (the release proof). */
+  full?: boolean;
   /** Enforce bug validity v2 whatever the manifest's requireValidity says. */
   requireValidity?: boolean;
   targetDir?: string;
@@ -36,6 +38,7 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<Command
     ...(opts.shipped ? { shipped: true } : {}),
     ...(opts.repeat !== undefined ? { repeat: opts.repeat } : {}),
     ...(opts.quick ? { quick: true } : {}),
+    ...(opts.full ? { full: true } : {}),
     ...(opts.requireValidity ? { requireValidity: true } : {}),
     ...(targetDir ? { targetDir } : {}),
     ...(manifestPath ? { manifestPath } : {}),

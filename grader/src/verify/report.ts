@@ -25,7 +25,7 @@ function bugTable(r: VerifyReport): string[] {
 export function renderReport(r: VerifyReport): string {
   const lines: string[] = [];
   lines.push(`# Manifest verification: ${r.ok ? 'PASSED' : 'FAILED'}`, '');
-  lines.push(`- date: ${r.date}`, `- target: ${r.target} (sha256 ${r.targetHash})`, `- grader: ${r.graderVersion}`, `- mode: ${r.mode}, ${r.repeat} run(s) per check`);
+  lines.push(`- date: ${r.date}`, `- target: ${r.target} (sha256 ${r.targetHash})`, `- grader: ${r.graderVersion}`, `- mode: ${r.mode}, ${r.repeat} run(s) per check, bug and variant trees ran ${r.selection === 'affected' ? 'the test files their patches can affect' : 'the whole suite'}`);
   lines.push(`- bug validity v2 enforced (requireValidity): ${r.requireValidity ? 'yes' : 'no: missing alternatives / wrong fixes and stale dependsOn are warnings'}`);
   lines.push(`- pristine suite: ${r.inventorySize} tests`, `- duration: ${(r.durationMs / 1000).toFixed(1)} s`, '');
   if (r.problems.length > 0) {

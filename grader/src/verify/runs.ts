@@ -4,6 +4,7 @@ import { activeBugs, variantsOf, type BugEntry, type FixVariant, type VariantKin
 import { applyPatchFile, materialize } from '../materialize.ts';
 import { testPathOf } from '../results.ts';
 import { freshDir, track } from './context.ts';
+import { affectedSelection, keepAllFixedMap } from './selection.ts';
 import type { NoteFn } from './patches.ts';
 import { judgeVariant, runTree, suiteCheck } from './suite-check.ts';
 import type { CheckBase, Ctx, VerifyCheck } from './types.ts';
@@ -18,9 +19,13 @@ async function build(ctx: Ctx, dir: string, bugs: 'all' | 'none' | string[]): Pr
   }
 }
 
-/** The test files a bug's checks run in quick mode (undefined: the whole suite). */
-function filesFor(ctx: Ctx, bug: BugEntry): string[] | undefined {
-  return ctx.quick ? [...new Set(bug.failToPass.map(testPathOf))].sort() : undefined;
+/**
+ * The test files a bug's or variant's checks run (undefined: the whole suite): quick mode, the
+ * files holding its failToPass tests; otherwise the files its patches can affect (selection.ts).
+ */
+async function filesFor(ctx: Ctx, bug: BugEntry, dir: string, variant?: FixVariant): Promise<string[] | undefined> {
+  if (ctx.quick) return [...new Set(bug.failToPass.map(testPathOf))].sort();
+  return affectedSelection(ctx, bug, dir, variant);
 }
 
 /** (2) every bug fixed: the whole suite passes, k times. Failures are global problems. */
@@ -31,7 +36,9 @@ export async function allFixedRuns(ctx: Ctx, globalProblems: string[]): Promise<
   for (let run = 1; run <= ctx.repeat; run += 1) {
     const label = `all fixed: whole suite passes (run ${run}/${ctx.repeat})`;
     const check = await track(ctx, label, async () =>
-      broken ? { step: 'all-fixed' as const, label, run, ok: false, detail: 'the all-fixed tree could not be built' } : suiteCheck(ctx, { step: 'all-fixed', label, run }, dir, new Set()));
+      broken ? { step: 'all-fixed' as const, label, run, ok: false, detail: 'the all-fixed tree could not be built' }
+        // the first run records the dependency map every affected-file selection uses
+        : suiteCheck(ctx, { step: 'all-fixed', label, run }, dir, new Set(), undefined, run === 1 && !ctx.full ? (deps) => keepAllFixedMap(ctx, dir, deps) : undefined));
     if (!check.ok && !broken) globalProblems.push(`${label}: ${check.detail ?? 'failed'}`);
   }
   await rm(dir, { recursive: true, force: true });
@@ -42,7 +49,7 @@ export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn): Promise<nu
   const dir = freshDir(ctx, `only-${bug.id}`);
   const broken = await build(ctx, dir, [bug.id]);
   if (broken) note(bug.id, `cannot build the tree with only ${bug.id}: ${broken}`);
-  const files = filesFor(ctx, bug);
+  const files = broken ? undefined : await filesFor(ctx, bug, dir);
   let good = 0;
   for (let run = 1; run <= ctx.repeat; run += 1) {
     const label = `only ${bug.id} present: exactly its ${bug.failToPass.length} failToPass test(s) fail${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
@@ -65,13 +72,16 @@ export interface VariantTally {
  * catch gets one whole-suite run before it is called accepted: a wrong fix caught by a test in
  * another file is caught, and quick mode must not fail what the full mode proves.
  */
-async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckBase, dir: string, files: string[] | undefined): Promise<VerifyCheck> {
+async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckBase, dir: string, files: string[] | undefined, variant: FixVariant): Promise<VerifyCheck> {
   const first = await runTree(ctx, base.label, dir, files);
   const check = judgeVariant(base, kind, bug.failToPass, first.results, first.timedOut);
-  if (kind === 'alternative' || check.ok || first.timedOut || !files) return check;
-  const whole = await runTree(ctx, base.label, dir);
+  if (kind === 'alternative' || check.ok || first.timedOut || !files || !ctx.quick) return check;
+  // quick mode: the files the wrong fix can affect prove what a whole-suite run would
+  const wider = await affectedSelection(ctx, bug, dir, variant);
+  const whole = await runTree(ctx, base.label, dir, wider);
   const again = judgeVariant(base, kind, bug.failToPass, whole.results, whole.timedOut);
-  return { ...again, detail: `not caught in its ${files.length} file(s); whole suite: ${again.detail ?? ''}` };
+  const where = wider ? `the ${wider.length} file(s) it can affect` : 'whole suite';
+  return { ...again, detail: `not caught in its ${files.length} file(s); ${where}: ${again.detail ?? ''}` };
 }
 
 /** One alternative or wrong fix in place of the gold fix (every other gold fix applied), k runs. */
@@ -87,13 +97,13 @@ async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: F
     }
   }
   if (broken) note(bug.id, broken);
-  const files = filesFor(ctx, bug);
+  const files = broken ? undefined : await filesFor(ctx, bug, dir, variant);
   let good = 0;
   for (let run = 1; run <= ctx.repeat; run += 1) {
     const what = kind === 'alternative' ? 'every failToPass passes, nothing regresses' : 'a failToPass fails or something regresses';
     const label = `${bug.id} with ${KIND_LABEL[kind]} ${patch}: ${what}${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
     const base = { step: kind, label, bug: bug.id, run, patch } as const;
-    const check: VerifyCheck = await track(ctx, label, async () => (broken ? { ...base, ok: false, detail: 'tree not built' } : judgeRun(ctx, bug, kind, base, dir, files)));
+    const check: VerifyCheck = await track(ctx, label, async () => (broken ? { ...base, ok: false, detail: 'tree not built' } : judgeRun(ctx, bug, kind, base, dir, files, variant)));
     if (check.ok) good += 1;
     else if (!broken) note(bug.id, `${KIND_LABEL[kind]} ${patch}, run ${run}/${ctx.repeat}: ${check.detail ?? 'failed'}`);
   }

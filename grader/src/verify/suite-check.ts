@@ -1,14 +1,15 @@
 import { GraderError } from '../errors.ts';
 import type { VariantKind } from '../manifest.ts';
 import { runSuite } from '../run-suite.ts';
-import type { Results, TestResult } from '../types.ts';
+import type { FileDeps, Results, TestResult } from '../types.ts';
 import { listShort } from './context.ts';
 import type { CheckBase, Ctx, VerifyCheck } from './types.ts';
 
 /** One suite run of a tree; an infrastructure error stops the verification (it proves nothing either way). */
-export async function runTree(ctx: Ctx, label: string, dir: string, files?: string[]): Promise<{ results: Results; timedOut: boolean }> {
+export async function runTree(ctx: Ctx, label: string, dir: string, files?: string[], recordDeps = false): Promise<{ results: Results; timedOut: boolean; deps?: Record<string, FileDeps> }> {
   const run = await runSuite({
     dir,
+    ...(recordDeps ? { recordDeps: true } : {}),
     expected: ctx.inventory,
     ...(files ? { files } : {}),
     ...(ctx.opts.runner ? { runner: ctx.opts.runner } : {}),
@@ -18,13 +19,16 @@ export async function runTree(ctx: Ctx, label: string, dir: string, files?: stri
   if (run.infraError) {
     throw new GraderError('GRADER_ERR_INFRA', `${label}: ${run.infraError.message}`, { details: run.infraError });
   }
-  return { results: run.results, timedOut: run.timedOut };
+  return { results: run.results, timedOut: run.timedOut, ...(run.deps ? { deps: run.deps } : {}) };
 }
 
 /** One suite run of a tree whose not-passed set must be exactly `shouldFail`. */
-export async function suiteCheck(ctx: Ctx, base: CheckBase, dir: string, shouldFail: ReadonlySet<string>, files?: string[]): Promise<VerifyCheck> {
-  const { results, timedOut } = await runTree(ctx, base.label, dir, files);
-  return compare(base, results, shouldFail, timedOut);
+export async function suiteCheck(ctx: Ctx, base: CheckBase, dir: string, shouldFail: ReadonlySet<string>, files?: string[], onDeps?: (deps: Record<string, FileDeps>) => Promise<void>): Promise<VerifyCheck> {
+  const { results, timedOut, deps } = await runTree(ctx, base.label, dir, files, onDeps !== undefined);
+  const check = compare(base, results, shouldFail, timedOut);
+  // a map is kept only from a run that passed whole: it is what every selection relies on
+  if (onDeps && deps && check.ok) await onDeps(deps);
+  return check;
 }
 
 function described(t: TestResult): string {

@@ -1,3 +1,4 @@
+import type { DepMap } from '../depmap/map.ts';
 import type { BugValidation, Manifest } from '../manifest.ts';
 import type { ProgressFn } from '../progress.ts';
 import type { CommandRunner, InfraError } from '../types.ts';
@@ -16,6 +17,12 @@ export interface VerifyOptions {
   /** k: runs per suite check (default 3; quick mode forces 1). */
   repeat?: number;
   quick?: boolean;
+  /**
+   * Every bug and variant tree runs the whole suite (the release proof). Default: each runs the
+   * test files its patches can affect, by the dependency map recorded on the all-fixed tree's first
+   * run (docs/incremental-grading.md); the all-fixed and shipped trees always run whole.
+   */
+  full?: boolean;
   /**
    * Enforce bug validity v2 (default: the manifest's `requireValidity`): a bug without an
    * alternative or a wrong fix, or with a dependsOn other than the measured one, fails.
@@ -81,6 +88,8 @@ export interface VerifyReport {
   date: string;
   mode: 'full' | 'quick';
   repeat: number;
+  /** What the bug and variant trees ran: the whole suite, or the files their patches can affect. */
+  selection: 'whole-suite' | 'affected';
   requireValidity: boolean;
   target: string;
   /** hashTree of the snapshot of the target every step used. */
@@ -111,6 +120,9 @@ export interface Ctx {
   nodeModules: string;
   inventory: string[];
   quick: boolean;
+  full: boolean;
+  /** The all-fixed tree's dependency map, once its first run recorded it. */
+  selection?: { map: DepMap; allFixedFiles: Set<string> };
   repeat: number;
   checks: VerifyCheck[];
   step: number;

@@ -1,0 +1,94 @@
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { GraderError } from '../errors.ts';
+import { hashTree } from '../hash.ts';
+import { defaultNodeModules } from '../inventory.ts';
+import { loadManifest } from '../manifest.ts';
+import { materialize } from '../materialize.ts';
+import { DEFAULT_MANIFEST_PATH, DEFAULT_TARGET_DIR } from '../paths.ts';
+import { runSuite } from '../run-suite.ts';
+import type { CommandRunner, InfraError } from '../types.ts';
+import { buildDepMap, parseDepMap, type DepMap } from './map.ts';
+
+/** The all-fixed tree's map lives next to the inventory. */
+export function depMapPath(manifestPath: string): string {
+  return path.join(path.dirname(manifestPath), 'depmap.json');
+}
+
+/** The map stored in `file` when it was recorded on the tree with this hash; otherwise undefined (stale or absent). */
+export async function readDepMap(file: string, treeHash: string): Promise<DepMap | undefined> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const map = parseDepMap(raw);
+  return map && map.treeHash === treeHash ? map : undefined;
+}
+
+export async function writeDepMap(file: string, map: DepMap): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  // one line per test file keeps diffs of the committed map readable
+  const body = Object.entries(map.files).map(([f, d]) => `    ${JSON.stringify(f)}: ${JSON.stringify(d)}`).join(',\n');
+  const text = `{\n  "version": ${map.version},\n  "treeHash": ${JSON.stringify(map.treeHash)},\n  "dirs": ${JSON.stringify(map.dirs)},\n  "files": {\n${body}\n  }\n}\n`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+export interface RecordOptions {
+  runner?: CommandRunner;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  preflight?: () => Promise<InfraError | undefined>;
+}
+
+/** Runs the whole suite of `dir` with the recorder and builds its map. Throws when the run brought no record. */
+export async function recordDepMap(dir: string, opts: RecordOptions = {}): Promise<DepMap> {
+  const treeHash = await hashTree(dir);
+  const run = await runSuite({
+    dir, recordDeps: true,
+    ...(opts.runner ? { runner: opts.runner } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.preflight ? { preflight: opts.preflight } : {}),
+  });
+  if (run.infraError) throw new GraderError('GRADER_ERR_INFRA', `could not record the dependency map: ${run.infraError.message}`, { details: run.infraError });
+  if (!run.deps || run.timedOut) throw new GraderError('GRADER_ERR_DEPMAP', `the recorded run of ${dir} brought no dependency record${run.timedOut ? ' (it timed out)' : ''}`);
+  return buildDepMap(dir, treeHash, run.deps);
+}
+
+export interface AllFixedMapOptions extends RecordOptions {
+  targetDir?: string;
+  manifestPath?: string;
+  fixesDir?: string;
+  nodeModulesDir?: string;
+  /** Record again even when the stored map matches. */
+  refresh?: boolean;
+}
+
+/**
+ * The all-fixed tree's map (what `affected` and `verify` select from): the stored one when it was
+ * recorded on the tree the target and fixes give today, else recorded now and stored.
+ */
+export async function allFixedDepMap(opts: AllFixedMapOptions = {}): Promise<{ map: DepMap; cached: boolean; file: string }> {
+  const targetDir = path.resolve(opts.targetDir ?? DEFAULT_TARGET_DIR);
+  const manifestPath = path.resolve(opts.manifestPath ?? DEFAULT_MANIFEST_PATH);
+  const file = depMapPath(manifestPath);
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'datanexus-depmap-'));
+  try {
+    const { out } = await materialize({
+      bugs: 'none', out: path.join(tmp, 'target'), targetDir, manifestPath, manifest: await loadManifest(manifestPath),
+      ...(opts.fixesDir ? { fixesDir: opts.fixesDir } : {}),
+      linkNodeModules: opts.nodeModulesDir ?? defaultNodeModules(targetDir),
+    });
+    const cached = opts.refresh ? undefined : await readDepMap(file, await hashTree(out));
+    if (cached) return { map: cached, cached: true, file };
+    const map = await recordDepMap(out, opts);
+    await writeDepMap(file, map);
+    return { map, cached: false, file };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
