@@ -2,14 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { GraderError } from './errors.ts';
 import { hashTree } from './hash.ts';
 import { defaultNodeModules, inventoryDetails } from './inventory.ts';
-import { activeBugs, loadManifest, selectBugs, variantsOf, type BugEntry, type BugValidation } from './manifest.ts';
+import { variantsOf, type BugEntry, type BugValidation } from './manifest.ts';
 import { writeValidations } from './manifest-write.ts';
 import { maskingFromManifest } from './masking.ts';
+import { resolveManifestRun } from './manifest-run.ts';
 import { snapshotTarget } from './materialize.ts';
-import { DEFAULT_MANIFEST_PATH, DEFAULT_TARGET_DIR, defaultFixesDir } from './paths.ts';
 import { track } from './verify/context.ts';
 import { applyStep, staticStep } from './verify/patches.ts';
 import { writeReport } from './verify/report.ts';
@@ -30,13 +29,7 @@ function countSteps(selected: BugEntry[], repeat: number, checkShipped: boolean)
 
 async function prepare(opts: VerifyOptions): Promise<{ ctx: Ctx; selected: BugEntry[]; checkShipped: boolean; liveTargetDir: string; targetHash: string }> {
   const quick = opts.quick === true;
-  const repeat = quick ? 1 : opts.repeat ?? 3;
-  if (!Number.isInteger(repeat) || repeat < 1) throw new GraderError('GRADER_ERR_INVALID_OPTION', `repeat must be an integer ≥ 1, got ${String(opts.repeat)}`);
-  const liveTargetDir = path.resolve(opts.targetDir ?? DEFAULT_TARGET_DIR);
-  const manifestPath = path.resolve(opts.manifestPath ?? DEFAULT_MANIFEST_PATH);
-  const fixesDir = path.resolve(opts.fixesDir ?? defaultFixesDir(manifestPath));
-  const manifest = await loadManifest(manifestPath);
-  const selected = opts.bugs ? selectBugs(manifest, opts.bugs) : activeBugs(manifest);
+  const { repeat, liveTargetDir, manifestPath, fixesDir, manifest, selected } = await resolveManifestRun(opts, quick ? 1 : opts.repeat ?? 3);
   const checkShipped = opts.shipped ?? !opts.bugs;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'datanexus-verify-'));
   // Every step works on one snapshot of the target.

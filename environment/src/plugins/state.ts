@@ -2,17 +2,10 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fp from 'fastify-plugin';
 import { EnvError } from '../errors.ts';
+import { pidAlive } from '../util.ts';
 import { removeTree } from '../workspace/tree.ts';
 import './types.ts';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * One server per state directory: a lock file with the owner's pid. A lock left by a server that
@@ -23,7 +16,7 @@ export default fp(async (app) => {
   await mkdir(workRoot, { recursive: true });
   const lock = path.join(workRoot, 'server.lock');
   const owner = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
-  if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+  if (Number.isInteger(owner) && owner !== process.pid && pidAlive(owner)) {
     throw new EnvError('ENV_ERR_INVALID_OPTION', `another environment server (pid ${owner}) uses ${workRoot}; give this one its own --state-dir`);
   }
   if (Number.isInteger(owner) && owner !== process.pid) app.log.warn({ pid: owner }, 'a previous server died without shutting down: removing what it left');

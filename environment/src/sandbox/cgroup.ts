@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { pidAlive } from '../util.ts';
 import { isRoot } from './system.ts';
 
 // Memory and process caps that polling cannot outrun: every sandboxed run gets a cgroup of its own
@@ -32,15 +33,6 @@ export interface RunCgroup {
 
 function groupDir(controller: Controller, ...parts: string[]): string {
   return path.join(ROOT, controller, PARENT, ...parts);
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readPids(dir: string): number[] {

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GraderError } from '../errors.ts';
 import { defaultNodeModules, inventoryDetails } from '../inventory.ts';
-import { activeBugs, loadManifest, selectBugs, type Manifest } from '../manifest.ts';
+import { activeBugs, type Manifest } from '../manifest.ts';
 import { writeDependsOn, writeFailToPass } from '../manifest-write.ts';
 import { measureMasking } from '../masking.ts';
+import { resolveManifestRun } from '../manifest-run.ts';
 import { snapshotTarget } from '../materialize.ts';
-import { DEFAULT_MANIFEST_PATH, DEFAULT_TARGET_DIR, defaultFixesDir } from '../paths.ts';
 import { discoverOne, type DiscoverCtx } from './runs.ts';
 import type { DiscoveredBug, DiscoverOptions, DiscoverReport, MaskingSummary } from './types.ts';
 
@@ -64,13 +64,7 @@ async function writeFindings(manifestPath: string, found: DiscoveredBug[], maski
  */
 export async function discover(opts: DiscoverOptions = {}): Promise<DiscoverReport> {
   const started = performance.now();
-  const repeat = opts.repeat ?? 1;
-  if (!Number.isInteger(repeat) || repeat < 1) throw new GraderError('GRADER_ERR_INVALID_OPTION', `repeat must be an integer ≥ 1, got ${String(opts.repeat)}`);
-  const liveTargetDir = path.resolve(opts.targetDir ?? DEFAULT_TARGET_DIR);
-  const manifestPath = path.resolve(opts.manifestPath ?? DEFAULT_MANIFEST_PATH);
-  const fixesDir = path.resolve(opts.fixesDir ?? defaultFixesDir(manifestPath));
-  const manifest = await loadManifest(manifestPath);
-  const selected = opts.bugs ? selectBugs(manifest, opts.bugs) : activeBugs(manifest);
+  const { repeat, liveTargetDir, manifestPath, fixesDir, manifest, selected } = await resolveManifestRun(opts, opts.repeat ?? 1);
   const track = progressTracker(opts, 1 + selected.length * repeat);
 
   if (opts.preflight) {

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { GraderError } from '../errors.ts';
+import type { Grade } from '../score.ts';
 
 // The run record: one JSON line per evaluated episode in `<run dir>/episodes.jsonl`, written by
 // `datanexus-env eval` and read by `datanexus-grader leaderboard`. It lives in the grader because
@@ -19,15 +20,8 @@ export interface TaskBugInfo {
   service: string;
 }
 
-export interface RewardBreakdown {
-  weightedPassRate: number;
-  base: number;
-  categoryBonus: number;
-  chaosBonus: number;
-  bugBonus: number;
-  efficiencyBonus: number;
-  regressionPenalty: number;
-}
+/** The itemized reward of a grade, as the record keeps it. */
+export type RewardBreakdown = Pick<Grade, 'weightedPassRate' | 'base' | 'categoryBonus' | 'chaosBonus' | 'bugBonus' | 'efficiencyBonus' | 'regressionPenalty'>;
 
 export interface EpisodeRecord {
   schema: typeof EPISODE_RECORD_SCHEMA;
