@@ -4,8 +4,8 @@ const { freezeDeep, lockBinding, lockOwnProperties, lockRealm } = require('./loc
 const { callerCheck } = require('./caller-check');
 
 // Locks, in the realm the tests run in, everything jest reads to decide a result. Called from
-// jest.setup.js: jest-circus and expect are initialized by then (globals injected, every event
-// handler registered), and no test file, so no code under test, has loaded yet.
+// jest.setup.js, after jest-circus and expect have set up their globals and event handlers and
+// before the first test file is loaded.
 
 const MATCHERS = Symbol.for('$$jest-matchers-object');
 const EVENT_HANDLERS = Symbol.for('EVENT_HANDLERS');
