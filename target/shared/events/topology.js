@@ -23,7 +23,8 @@ const DEFAULT_RETRY_DELAY_MS = 5000;
 // queue (`<name>.dead`, where deliveries end after their last attempt, for inspection and replay).
 const QUEUES = deepFreeze({
   'router.ingestion': { exchange: 'events', routingKeys: ['ingestion.accepted'] },
-  'transform.ingestion': { exchange: 'events', routingKeys: ['ingestion.accepted'] },
+  'transform.ingestion': { exchange: 'events', routingKeys: ['ingestion.record'] },
+  'router.transform': { exchange: 'events', routingKeys: ['transform.record'] },
   'alerts.metrics': { exchange: 'events', routingKeys: ['metrics.#'] },
   'billing.usage': { exchange: 'events', routingKeys: ['usage.#'] },
   'connectors.sinks': { exchange: 'events', routingKeys: ['router.routed'] },
