@@ -13,7 +13,6 @@ export interface ActionContext {
   /** The sandbox environment of the episode (namespace, DN_* URLs, DN_SEED). */
   env: Record<string, string>;
   mounts: Mount[];
-  reportDir: string;
   options: Readonly<EnvOptions>;
   grading: GradingService;
   redact: (text: string) => string;

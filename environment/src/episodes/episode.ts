@@ -9,7 +9,6 @@ export interface EpisodeResources {
   dir: string;
   workspace: string;
   dataDir: string;
-  reportDir: string;
   uid: UidLease | null;
   ns: Namespace | null;
   env: Record<string, string>;

@@ -1,4 +1,4 @@
-import { chown, mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { categoryCounts, summarize, type Results } from '@datanexus/grader';
 import type { Task, TaskTree } from '../grading/tasks.ts';
@@ -32,23 +32,18 @@ export async function provision(ep: Episode, tree: TaskTree, d: ProvisionDeps, l
     dir,
     workspace: path.join(dir, 'workspace'),
     dataDir: path.join(dir, 'data'),
-    reportDir: path.join(dir, 'report'),
     uid: null,
     ns: null,
     env: {},
     mounts: [],
   };
   ep.resources = r; // from here on release() can undo whatever was done
-  await backend.createWorkspace(dir); // workspace, data and report share the episode's disk cap
+  await backend.createWorkspace(dir); // workspace and data share the episode's disk cap
   await copyTree(tree.dir, r.workspace);
   await mkdir(path.join(r.dataDir, 'objects'), { recursive: true });
-  await mkdir(r.reportDir, { recursive: true });
   r.uid = backend.leaseUid();
   await backend.prepareWorkspace(r.workspace, r.uid?.uid ?? null);
-  if (r.uid) {
-    await chownTree(r.dataDir, r.uid.uid, r.uid.uid);
-    await chown(r.reportDir, r.uid.uid, r.uid.uid);
-  }
+  if (r.uid) await chownTree(r.dataDir, r.uid.uid, r.uid.uid);
   lap('workspace');
   if (pool) r.ns = await pool.acquire();
   lap('namespace');

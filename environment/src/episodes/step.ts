@@ -20,7 +20,6 @@ export function actionContext(d: EpisodeServiceDeps, ep: Episode): ActionContext
     uid: r.uid?.uid ?? null,
     env: r.env,
     mounts: r.mounts,
-    reportDir: r.reportDir,
     options: d.options,
     grading: d.grading,
     redact: (t) => ep.redact(t),

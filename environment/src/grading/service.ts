@@ -1,20 +1,20 @@
 import path from 'node:path';
 import {
-  activeBugs, buildDepMap, defaultServers, GRADER_VERSION, hashTree, probeServers, rejectedGrade, runSuite, score, screenTree, selectBugs, summarize, testInventory,
-  type Category, type DepMap, type Grade, type Results, type RunResult,
+  activeBugs, buildDepMap, GRADER_VERSION, hashTree, rejectedGrade, score, screenTree, selectBugs, summarize, testInventory,
+  type DepMap, type Grade, type Results, type RunResult,
 } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
 import type { EnvOptions } from '../options.ts';
 import { Principals } from '../principals/index.ts';
-import { sandboxRunner } from '../sandbox/runner.ts';
 import { isRoot } from '../sandbox/system.ts';
-import type { Mount, SandboxBackend } from '../sandbox/types.ts';
+import type { SandboxBackend } from '../sandbox/types.ts';
 import { errorMessage, newId, Semaphore, sha256 } from '../util.ts';
 import { copyTree, removeTree } from '../workspace/tree.ts';
 import { checkBaseline } from './baseline-check.ts';
 import { DiskCache } from './disk-cache.ts';
 import { IncrementalGrading, type TreeRun } from './incremental.ts';
 import { buildGradeTree, type RefusedChange } from './overlay.ts';
+import { type AgentTestRun, SuiteRuns } from './suite-runs.ts';
 import type { Task, TaskCatalogue, TaskTree } from './tasks.ts';
 
 export interface BugProgress {
@@ -43,8 +43,6 @@ export interface GradeReport {
   bugs: BugProgress[];
 }
 
-const GRADE_OUTPUT_BYTES = 32 * 1024 * 1024;
-
 /**
  * Baselines, grades and test runs. Every suite run happens in a fresh sandbox on a fresh tree;
  * results are cached by the content hash of the tree they ran on (and the grader version and
@@ -61,6 +59,7 @@ export class GradingService {
   readonly principals: Principals | null;
   /** Grades reuse the baseline for the test files the agent's changes cannot affect (incremental.ts). */
   readonly incremental: IncrementalGrading;
+  private readonly suites: SuiteRuns;
 
   constructor(
     private readonly opts: Readonly<EnvOptions>,
@@ -71,6 +70,7 @@ export class GradingService {
     this.semaphore = new Semaphore(opts.maxConcurrentRuns);
     this.principals = backend.kind === 'bwrap' && isRoot() ? new Principals(opts.infraEnv, opts.nodeModulesDir) : null;
     this.principals?.refill();
+    this.suites = new SuiteRuns(opts, backend, this.principals, this.semaphore);
     this.incremental = new IncrementalGrading(opts, {
       run: async (dir, o) => this.runOutcome(dir, await this.inventory(), o),
       baseline: (tree) => this.baseline(tree),
@@ -244,37 +244,8 @@ export class GradingService {
   }
 
   /** One sandboxed run of a tree (some files of it, recording dependencies when asked). */
-  private async runOutcome(treeDir: string, expected: string[], o: Parameters<TreeRun>[1]): ReturnType<TreeRun> {
-    const signal = o.signal;
-    const lease = this.backend.leaseUid();
-    // A principal of its own per run: no episode can reach the namespaces a grade or baseline uses.
-    const principal = await this.principals?.acquire();
-    try {
-      await this.backend.prepareWorkspace(treeDir, lease?.uid ?? null);
-      const runner = sandboxRunner({
-        backend: this.backend,
-        root: treeDir,
-        nodeModules: this.opts.nodeModulesDir,
-        ...(lease ? { uid: lease.uid } : {}),
-        ...(principal ? { mounts: [principal.mount] } : {}),
-        // DN_RECORD_DEPS: the grader's jest parent preloads its dependency recorder into the workers
-        env: { ...(principal ? principal.env : this.opts.infraEnv), CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...(o.recordDeps ? { DN_RECORD_DEPS: '1' } : {}) },
-        maxOutputBytes: GRADE_OUTPUT_BYTES,
-        ...(signal ? { signal } : {}),
-      });
-      const run = await this.semaphore.use(() =>
-        runSuite({
-          dir: treeDir, runner, expected, timeoutMs: this.opts.gradeTimeoutMs, preflight: () => this.preflight(),
-          ...(o.files ? { files: o.files } : {}), ...(o.recordDeps ? { recordDeps: true } : {}),
-        }),
-      );
-      if (run.infraError) throw new EnvError('ENV_ERR_INFRA', `the grading run could not complete: ${run.infraError.message}`, { details: run.infraError });
-      return { results: run.results, ...(run.broken !== undefined ? { broken: run.broken } : {}), ...(run.deps ? { deps: run.deps } : {}) };
-    } finally {
-      lease?.release();
-      // its sandbox is gone; dropping what it made need not hold the result
-      if (principal) this.principals!.release(principal);
-    }
+  private runOutcome(treeDir: string, expected: string[], o: Parameters<TreeRun>[1]): ReturnType<TreeRun> {
+    return this.suites.outcome(treeDir, expected, o);
   }
 
   /** Drops the spare principals and waits for every principal being dropped. */
@@ -283,44 +254,13 @@ export class GradingService {
   }
 
   /** The servers the suite needs, checked before a run: "PostgreSQL is down" is infrastructure, not a reward of 0. */
-  preflight(): ReturnType<typeof probeServers> {
-    return probeServers(defaultServers(this.opts.infraEnv));
+  preflight(): ReturnType<SuiteRuns['preflight']> {
+    return this.suites.preflight();
   }
 
   /** An agent's test run in its own workspace (its tests, its config): diagnostics, never a grade. */
-  async runTests(args: {
-    workspace: string;
-    uid: number | null;
-    env: Record<string, string>;
-    category?: Category;
-    files?: string[];
-    testNamePattern?: string;
-    /** The episode's mounts (its data directory, its principal's gates). */
-    mounts?: Mount[];
-    signal?: AbortSignal;
-  }): Promise<RunResult> {
-    const down = await this.preflight();
-    if (down) throw new EnvError('ENV_ERR_INFRA', down.message, { details: down });
-    const runner = sandboxRunner({
-      backend: this.backend,
-      root: args.workspace,
-      nodeModules: this.opts.nodeModulesDir,
-      ...(args.uid !== null ? { uid: args.uid } : {}),
-      ...(args.mounts ? { mounts: args.mounts } : {}),
-      env: args.env,
-      maxOutputBytes: GRADE_OUTPUT_BYTES,
-      ...(args.signal ? { signal: args.signal } : {}),
-    });
-    return this.semaphore.use(() =>
-      runSuite({
-        dir: args.workspace,
-        runner,
-        timeoutMs: this.opts.testTimeoutMs,
-        ...(args.category ? { category: args.category } : {}),
-        ...(args.files ? { files: args.files } : {}),
-        ...(args.testNamePattern !== undefined ? { testNamePattern: args.testNamePattern } : {}),
-      }),
-    );
+  runTests(args: AgentTestRun): Promise<RunResult> {
+    return this.suites.agentRun(args);
   }
 }
 
