@@ -5,8 +5,9 @@ import path from 'node:path';
 import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
-import { CgroupManager } from './cgroup.ts';
+import { CgroupManager, type RunCgroup } from './cgroup.ts';
 import { HostAliases, reachableByOthers } from './host-aliases.ts';
+import { launchArgv, nativeLauncher } from './native-launcher.ts';
 import { NETNS_MOUNT } from './net/gates.ts';
 import { BWRAP_ARGS_FD, BWRAP_DATA_FDS, ensureProtectedNode, SANDBOX_PROTECTED_NODE, SANDBOX_RESULTS_FD, spawnWithFds } from './sealed-run.ts';
 import { killAll, spawnContained } from './spawn.ts';
@@ -101,6 +102,7 @@ export class BwrapBackend implements SandboxBackend {
     if (this.root && !reachableByOthers(path.join(this.opts.workRoot, 'x'))) {
       throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', `the sandbox uids cannot reach the workspaces under ${this.opts.workRoot}: a directory above it is not searchable by others (choose another --work-root)`);
     }
+    if (this.root) nativeLauncher(); // built (once per source) before the first run needs it
     await this.workspaceFs.check(this.opts.workRoot);
     await this.cgroups.sweep();
     this.systemArgs = systemMounts();
@@ -142,17 +144,7 @@ export class BwrapBackend implements SandboxBackend {
     const { limits } = this.opts;
     if (req.nodeModules) await ensureMountPoint(req.root);
 
-    const argv: string[] = [];
-    // The principal's namespace is joined while still root; the run then drops to its uid.
     const netns = (req.mounts ?? []).find((m) => m.sandbox === NETNS_MOUNT)?.host;
-    if (this.root && netns) argv.push(this.nsenter!, `--net=${netns}`, '--');
-    if (this.root) argv.push(this.setpriv!, `--reuid=${req.uid}`, `--regid=${req.uid}`, '--clear-groups', '--');
-    if (this.prlimit) {
-      argv.push(this.prlimit, `--data=${limits.processMemoryBytes}`, `--fsize=${limits.maxFileBytes}`, '--core=0');
-      // Per-uid process counting only isolates sandboxes that have a uid of their own (the pids cgroup does it anyway).
-      if (this.root) argv.push(`--nproc=${limits.maxProcesses}`);
-      argv.push('--');
-    }
     const inner: string[] = [
       '--unshare-user', '--uid', INNER_UID, '--gid', INNER_UID,
       '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
@@ -174,15 +166,43 @@ export class BwrapBackend implements SandboxBackend {
     const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...nodePathEnv(), ...req.env, ...(req.resultsChannel ? { [RESULTS_FD_ENV]: String(SANDBOX_RESULTS_FD) } : {}) };
     for (const [k, v] of Object.entries(env)) inner.push('--setenv', k, v);
     // bwrap reads everything but the command from an fd: /proc/1/cmdline in the sandbox names no host path
-    argv.push(this.bwrap, '--args', String(BWRAP_ARGS_FD), '--', req.command, ...req.args);
-    return spawnWithFds({ args: inner, data: [PASSWD, GROUP], resultsChannel: req.resultsChannel === true }, (fds) => this.spawn(argv, req, fds));
+    const bwrapArgs = ['--args', String(BWRAP_ARGS_FD), '--', req.command, ...req.args];
+    return spawnWithFds({ args: inner, data: [PASSWD, GROUP], resultsChannel: req.resultsChannel === true }, (fds) => this.spawn(bwrapArgs, netns, req, fds));
   }
 
-  private spawn(argv: string[], req: SandboxRun, extraFds: number[]): Promise<SandboxResult> {
+  /** The rlimits of every run (the pids cgroup caps processes too; per-uid counting needs a uid of its own). */
+  private rlimits(): Record<string, number> {
     const { limits } = this.opts;
+    return { data: limits.processMemoryBytes, fsize: limits.maxFileBytes, core: 0, ...(this.root ? { nproc: limits.maxProcesses } : {}) };
+  }
+
+  /**
+   * How bwrap is started. As root: into the run's cgroups, then the principal's network namespace
+   * (while still root), then the rlimits, then down to the run's uid. dn-launch does all of it in
+   * one process start; otherwise sh, nsenter, setpriv and prlimit do it in turn.
+   */
+  private startArgv(bwrapArgs: string[], netns: string | undefined, uid: number | undefined, cgroup: RunCgroup | null): { file: string; args: string[]; joinsCgroup: boolean } {
+    const launcher = this.root ? nativeLauncher() : null;
+    if (launcher) {
+      const a = launchArgv(launcher, { cgroupProcs: cgroup?.procsFiles ?? [], ...(netns ? { netns } : {}), rlimits: this.rlimits(), ...(uid !== undefined ? { uid } : {}), file: this.bwrap, args: bwrapArgs });
+      return { ...a, joinsCgroup: true };
+    }
+    const argv: string[] = [];
+    if (this.root && netns) argv.push(this.nsenter!, `--net=${netns}`, '--');
+    if (this.root) argv.push(this.setpriv!, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--');
+    if (this.prlimit) argv.push(this.prlimit, ...Object.entries(this.rlimits()).map(([k, v]) => `--${k}=${v}`), '--');
+    argv.push(this.bwrap, ...bwrapArgs);
+    return { file: argv[0]!, args: argv.slice(1), joinsCgroup: false };
+  }
+
+  private spawn(bwrapArgs: string[], netns: string | undefined, req: SandboxRun, extraFds: number[]): Promise<SandboxResult> {
+    const { limits } = this.opts;
+    const cgroup = this.cgroups.create({ memoryBytes: limits.totalMemoryBytes, maxProcesses: limits.maxProcesses });
+    const start = this.startArgv(bwrapArgs, netns, req.uid, cgroup);
     return spawnContained({
-      file: argv[0]!,
-      args: argv.slice(1),
+      file: start.file,
+      args: start.args,
+      joinsCgroup: start.joinsCgroup,
       cwd: '/',
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       timeoutMs: req.timeoutMs,
@@ -190,7 +210,7 @@ export class BwrapBackend implements SandboxBackend {
       outputKillBytes: req.outputKillBytes,
       input: req.input,
       signal: req.signal,
-      cgroup: this.cgroups.create({ memoryBytes: limits.totalMemoryBytes, maxProcesses: limits.maxProcesses }),
+      cgroup,
       treeMemoryBytes: limits.totalMemoryBytes,
       ...(isCapped(req.root) ? {} : { diskWatch: { dir: req.root, limitBytes: limits.workspaceBytes } }),
       live: this.live,

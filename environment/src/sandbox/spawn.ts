@@ -17,6 +17,8 @@ export interface SpawnSpec extends Pick<SandboxRun, 'timeoutMs' | 'maxOutputByte
   treeMemoryBytes?: number;
   /** The run's own cgroup: the kernel caps its memory and processes; it is destroyed when the run ends. */
   cgroup?: RunCgroup | null;
+  /** The command joins `cgroup` itself as its first act (dn-launch): no shell wrapper is needed. */
+  joinsCgroup?: boolean;
   /** A host directory (the workspace) whose growth beyond `limitBytes` kills the run. */
   diskWatch?: { dir: string; limitBytes: number };
   /** The backend's set of kill functions of running processes (for its close()). */
@@ -61,7 +63,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       reject(new EnvError('ENV_ERR_INFRA', 'the run was cancelled before it started'));
       return;
     }
-    const argv = spec.cgroup ? joinGroupsArgv(spec.cgroup, spec.file, spec.args) : { file: spec.file, args: spec.args };
+    const argv = spec.cgroup && !spec.joinsCgroup ? joinGroupsArgv(spec.cgroup, spec.file, spec.args) : { file: spec.file, args: spec.args };
     const child = spawn(argv.file, argv.args, {
       cwd: spec.cwd,
       env: spec.env,

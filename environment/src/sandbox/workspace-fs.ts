@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { nativeLauncher } from './native-launcher.ts';
 import { isRoot, which } from './system.ts';
 
 // A workspace's disk use is capped by the kernel: every episode directory and every grading tree is
@@ -45,10 +46,12 @@ export function mountsUnder(dir: string): string[] {
 
 /** Detaches every mount at or below `dir` (lazily: a process still inside cannot keep it busy). */
 export async function unmountUnder(dir: string): Promise<void> {
-  for (const mp of mountsUnder(dir)) {
-    await exec('umount', ['-l', mp]).catch(() => undefined);
-    mounted.delete(mp);
-  }
+  const points = mountsUnder(dir);
+  if (points.length === 0) return;
+  const launcher = nativeLauncher();
+  if (launcher) await exec(launcher, ['umount', ...points]).catch(() => undefined);
+  else for (const mp of points) await exec('umount', ['-l', mp]).catch(() => undefined);
+  for (const mp of points) mounted.delete(mp);
 }
 
 /** True when `dir` is a size-capped workspace file system made here. */
@@ -65,7 +68,7 @@ export class WorkspaceFs {
 
   /** Finds out once whether this process may mount a capped tmpfs under `workRoot`. */
   async check(workRoot: string): Promise<void> {
-    if (!isRoot() || process.platform !== 'linux' || !which('mount') || !which('umount')) return;
+    if (!isRoot() || process.platform !== 'linux' || (!nativeLauncher() && (!which('mount') || !which('umount')))) return;
     await mkdir(workRoot, { recursive: true });
     const probe = await mkdtemp(path.join(workRoot, '.fs-check-'));
     try {
@@ -89,8 +92,9 @@ export class WorkspaceFs {
   }
 
   private async mountCapped(dir: string, limitBytes: number): Promise<void> {
-    const opts = `size=${limitBytes},nr_inodes=${MAX_INODES},mode=0755,nosuid,nodev`;
-    await exec('mount', ['-t', 'tmpfs', '-o', opts, 'dn-workspace', dir]);
+    const launcher = nativeLauncher();
+    if (launcher) await exec(launcher, ['mount-tmpfs', dir, String(limitBytes), String(MAX_INODES)]);
+    else await exec('mount', ['-t', 'tmpfs', '-o', `size=${limitBytes},nr_inodes=${MAX_INODES},mode=0755,nosuid,nodev`, 'dn-workspace', dir]);
     mounted.add(path.resolve(dir));
   }
 }
