@@ -81,7 +81,8 @@ async function inventoryStep(ctx: Ctx): Promise<void> {
  * an alternative or a wrong fix, or whose recorded dependsOn is not the measured one, fails.
  * A bug is validated when its own checks and (2) pass; (1)'s combined application and (4) are
  * manifest-wide and fail the verification without voiding it.
- * Writes `validation` into each verified entry (removes it from entries that failed) and a report.
+ * Writes `validation` into each verified entry (removes it from entries that failed) as soon as the
+ * entry's own runs are over, and a report at the end.
  */
 export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
@@ -102,15 +103,19 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     await allFixedRuns(ctx, globalProblems);
     const outcomes: BugOutcome[] = [];
     const masking = maskingFromManifest(ctx.manifest);
+    const requireValidity = opts.requireValidity ?? ctx.manifest.requireValidity ?? false;
+    const vc = { repeat: ctx.repeat, quick: ctx.quick, date, requireValidity, globalProblems };
     for (const bug of selected) {
       const good = await bugRuns(ctx, bug, note);
       const variants = await variantRuns(ctx, bug, note);
-      outcomes.push({ bug, good, variants, masking: masking.get(bug.id), problems: problems.get(bug.id) ?? [] });
+      const outcome: BugOutcome = { bug, good, variants, masking: masking.get(bug.id), problems: problems.get(bug.id) ?? [] };
+      outcomes.push(outcome);
+      // Each bug's record is written as soon as its own runs are over: a long verification that
+      // is interrupted keeps what it proved (the final write below repeats it with the report).
+      if (opts.write !== false) await writeValidations(ctx.manifestPath, new Map([[bug.id, bugVerdict(outcome, vc).validation ?? null]]));
     }
     if (checkShipped) await shippedRuns(ctx, manifestProblems);
 
-    const requireValidity = opts.requireValidity ?? ctx.manifest.requireValidity ?? false;
-    const vc = { repeat: ctx.repeat, quick: ctx.quick, date, requireValidity, globalProblems };
     const bugs: Record<string, BugVerdict> = {};
     const updates = new Map<string, BugValidation | null>();
     for (const o of outcomes) {

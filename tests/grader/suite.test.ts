@@ -261,6 +261,23 @@ describe('verify', () => {
     assert.equal(after.bugs.find((b) => b.id === 'R1')?.validation, undefined);
   });
 
+  test('an interrupted verification keeps the records of the bugs it finished', async () => {
+    const m2 = await copyManifestDir(path.join(tmp.dir, 'interrupted'));
+    await writeFile(path.join(path.dirname(m2), 'inventory.json'), await readFile(path.join(path.dirname(manifestPath), 'inventory.json')));
+    const before = await loadManifest(m2);
+    for (const b of before.bugs) assert.equal(b.validation, undefined, `${b.id} starts unvalidated`);
+    // bugs are verified in manifest order (N1, then R1): the machine goes away when R1's first tree is about to run
+    const real = processRunner();
+    const failing: typeof real = async (cmd, args, opts) => {
+      if (path.basename(opts.cwd ?? '').endsWith('-R1')) throw new Error('the machine went away');
+      return real(cmd, args, opts);
+    };
+    await assert.rejects(verify({ targetDir: FIXTURE_TARGET, manifestPath: m2, bugs: ['R1', 'N1'], quick: true, runner: failing }));
+    const after = await loadManifest(m2);
+    assert.equal(after.bugs.find((b) => b.id === 'N1')?.validation?.stability, '1/1');
+    assert.equal(after.bugs.find((b) => b.id === 'R1')?.validation, undefined);
+  });
+
   test('checks the shipped tree after a subset when asked', async () => {
     const m2 = await copyManifestDir(path.join(tmp.dir, 'subset-shipped'));
     await writeFile(path.join(path.dirname(m2), 'inventory.json'), await readFile(path.join(path.dirname(manifestPath), 'inventory.json')));
