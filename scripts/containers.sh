@@ -55,10 +55,14 @@ fi
 # --- engine settings ----------------------------------------------------------------------
 if [ "$(id -u)" = 0 ]; then
   mkdir -p /etc/containers/containers.conf.d
-  cat > /etc/containers/containers.conf.d/50-datanexus.conf <<'CONF'
+  # runc cannot raise a hard limit where the host withholds CAP_SYS_RESOURCE (as here): the
+  # defaults stay within this shell's own, and within the 32768 processes podman gives conmon.
+  nofile=$(ulimit -Hn); { [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ]; } && nofile=65536
+  nproc=$(ulimit -Hu); { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
+  cat > /etc/containers/containers.conf.d/50-datanexus.conf <<CONF
 # Written by datanexus-gym scripts/containers.sh: the settings containers run with on this host.
 [containers]
-default_ulimits = ["nofile=65536:65536", "nproc=65536:65536"]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"

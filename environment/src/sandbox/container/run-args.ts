@@ -23,9 +23,12 @@ export interface RunContext {
 }
 
 /**
- * The runtime sets a container's rlimits without the privilege to raise a hard limit, so none may
- * pass this process's own (a container inherits them: runc fails with EPERM otherwise).
+ * The runtime sets a container's rlimits without the privilege to raise a hard limit where the
+ * host withholds CAP_SYS_RESOURCE, so none may pass this process's own (runc fails with EPERM
+ * otherwise); podman also lowers its monitor's process limit to 32768 (measured).
  */
+const PODMAN_NPROC = 32_768;
+
 function withinHard(resource: string, wanted: number): number {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(resource));
@@ -66,7 +69,7 @@ export function podmanRunArgs(req: SandboxRun, ctx: RunContext): string[] {
     '--read-only', '--read-only-tmpfs=false',
     '--tmpfs', `/tmp:rw,size=${limits.tmpBytes},mode=1777,nosuid,nodev`,
     ...ulimit('nofile', 'Max open files', 65_536),
-    ...ulimit('nproc', 'Max processes', limits.maxProcesses),
+    ...ulimit('nproc', 'Max processes', Math.min(limits.maxProcesses, PODMAN_NPROC)),
     ...ulimit('data', 'Max data size', limits.processMemoryBytes),
     ...ulimit('fsize', 'Max file size', limits.maxFileBytes),
     '--ulimit', 'core=0:0',
