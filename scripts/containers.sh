@@ -26,6 +26,7 @@ done
 say() { printf '[containers] %s\n' "$*"; }
 failed=()
 SOCKET=${DN_PODMAN_SOCKET:-/run/podman/podman.sock}
+SERVICE_PID=/run/podman/datanexus-service.pid
 
 if ! command -v podman >/dev/null && [ $if_installed = 1 ]; then
   say "podman is not installed: the container backend's tests will skip (bash scripts/containers.sh sets it up)"
@@ -59,7 +60,9 @@ if [ "$(id -u)" = 0 ]; then
   # defaults stay within this shell's own, and within the 32768 processes podman gives conmon.
   nofile=$(ulimit -Hn); { [ "$nofile" = unlimited ] || [ "$nofile" -gt 65536 ]; } && nofile=65536
   nproc=$(ulimit -Hu); { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
-  cat > /etc/containers/containers.conf.d/50-datanexus.conf <<CONF
+  conf=/etc/containers/containers.conf.d/50-datanexus.conf
+  before=$(cat "$conf" 2>/dev/null || true)
+  cat > "$conf" <<CONF
 # Written by datanexus-gym scripts/containers.sh: the settings containers run with on this host.
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
@@ -68,6 +71,11 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
+  # the API service reads the settings when it starts: one started here with others is restarted
+  if [ "$before" != "$(cat "$conf")" ] && [ -f "$SERVICE_PID" ] && kill "$(cat "$SERVICE_PID")" 2>/dev/null; then
+    say "engine settings changed: restarting the API service"
+    rm -f "$SOCKET" "$SERVICE_PID"
+  fi
 else
   failed+=("engine settings (not root: /etc/containers/containers.conf.d/50-datanexus.conf not written)")
 fi
@@ -83,6 +91,7 @@ else
   mkdir -p "$(dirname "$SOCKET")"
   say "starting the Docker-compatible API on $SOCKET (podman system service)"
   nohup podman system service --time=0 "unix://$SOCKET" >/var/log/podman-service.log 2>&1 &
+  echo $! > "$SERVICE_PID"
   for _ in $(seq 1 40); do sock_ok && break; sleep 0.25; done
   sock_ok || failed+=("the Docker-compatible API on $SOCKET (see /var/log/podman-service.log)")
 fi
