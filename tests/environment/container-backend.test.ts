@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { cp, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -139,6 +140,13 @@ describe('container backend', { skip }, () => {
       const outcome = (r: typeof control) => r.results.tests.map((t) => `${t.id}:${t.status}`).sort();
       assert.deepEqual(outcome(attacked), outcome(control));
     });
+  });
+
+  test('closing the backend leaves no container and no cgroup of this server, in any hierarchy', async () => {
+    await backend.close();
+    assert.deepEqual(containersOfThisServer(), []);
+    const left = readdirSync('/sys/fs/cgroup').filter((h) => existsSync(path.join('/sys/fs/cgroup', h, 'datanexus-gym', String(process.pid))));
+    assert.deepEqual(left, []);
   });
 });
 

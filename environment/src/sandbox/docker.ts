@@ -5,7 +5,7 @@ import { EnvError } from '../errors.ts';
 import type { SandboxLimits } from '../options.ts';
 import { pidAlive } from '../util.ts';
 import { CgroupManager } from './cgroup.ts';
-import { ContainerCgroup } from './container/container-cgroup.ts';
+import { ContainerCgroup, sweepElsewhere } from './container/container-cgroup.ts';
 import { globalArgs, orphanContainers, podman, removeContainers } from './container/podman.ts';
 import { CONTAINER_RESULTS_FD, podmanRunArgs } from './container/run-args.ts';
 import { ensureProtectedNode, SANDBOX_PROTECTED_NODE } from './sealed-run.ts';
@@ -72,6 +72,7 @@ export class DockerBackend implements SandboxBackend {
     await mkdir(this.opts.workRoot, { recursive: true });
     await this.workspaceFs.check(this.opts.workRoot);
     await this.cgroups.sweep();
+    sweepElsewhere(CGROUP_PARENT, (pid) => pid === process.pid || pidAlive(pid));
     await removeContainers(bin, await orphanContainers(bin, pidAlive));
     this.hostNode = ensureProtectedNode();
     this.protectedNode = SANDBOX_PROTECTED_NODE;
@@ -179,8 +180,12 @@ export class DockerBackend implements SandboxBackend {
     await Promise.allSettled([...this.pendingRemovals]);
     if (this.podmanBin) await removeContainers(this.podmanBin, await orphanContainers(this.podmanBin, (pid) => pid !== process.pid && pidAlive(pid)));
     await this.cgroups.close();
+    sweepElsewhere(CGROUP_PARENT, (pid) => pid !== process.pid && pidAlive(pid));
   }
 }
+
+/** The server's cgroup parent (cgroup.ts), which the runtime also makes in the other hierarchies. */
+const CGROUP_PARENT = 'datanexus-gym';
 
 /** conmon (the container's monitor) shares the run group: its process count is allowed on top. */
 const MONITOR_PROCESSES = 4;

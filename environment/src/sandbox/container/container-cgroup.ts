@@ -7,8 +7,8 @@ import type { RunCgroup } from '../cgroup.ts';
 // and conmon's (conmon/) beneath it and the caps hold for both. Two things differ from bubblewrap:
 // - the kernel records an OOM kill in the victim's own group (v1 does not count it upwards), so
 //   the container's subgroup is read too, while it exists;
-// - the runtime makes the parent path in every v1 hierarchy (cpuset, devices, freezer...), not
-//   only the three the server manages: those are removed here.
+// - the runtime makes the parent path in every hierarchy (cpuset, devices, freezer..., and the
+//   hybrid layout's unified v2 one), not only the three the server manages: those are removed here.
 
 const ROOT = '/sys/fs/cgroup';
 
@@ -46,7 +46,6 @@ export class ContainerCgroup {
   /** The parent path as the runtime takes it (--cgroup-parent), e.g. /datanexus-gym/123/run-4. */
   readonly parent: string;
   private oomSeen = false;
-  private maxUsageAtLimit = false;
 
   constructor(readonly run: RunCgroup, private readonly memoryBytes: number) {
     this.memoryDir = path.dirname(run.procsFiles[0]!);
@@ -67,13 +66,13 @@ export class ContainerCgroup {
    */
   diedOfMemory(signalled: boolean): boolean {
     if (this.oomKilled()) return true;
+    if (!signalled) return false;
     try {
       const peak = Number(readFileSync(path.join(this.memoryDir, 'memory.max_usage_in_bytes'), 'utf8'));
-      this.maxUsageAtLimit = peak >= this.memoryBytes - 1024 * 1024;
+      return peak >= this.memoryBytes - 1024 * 1024;
     } catch {
-      this.maxUsageAtLimit = false;
+      return false;
     }
-    return signalled && this.maxUsageAtLimit;
   }
 
   /** SIGKILLs every process of the run: the container's and its monitor's (a killed client leaves both). */
@@ -94,9 +93,9 @@ export class ContainerCgroup {
   }
 }
 
-/** The controllers mounted as v1 hierarchies (each a directory of /sys/fs/cgroup). */
+/** Every hierarchy mounted under /sys/fs/cgroup (v1 controllers, and the hybrid layout's v2 `unified`). */
 function hierarchies(): string[] {
-  return subdirs(ROOT).filter((d) => !d.endsWith('/unified'));
+  return subdirs(ROOT);
 }
 
 function removeTree(dir: string): void {
@@ -111,4 +110,17 @@ function removeTree(dir: string): void {
 /** Removes `parent` (a run's path) from every hierarchy; the managed ones are already gone. */
 export function removeElsewhere(parent: string): void {
   for (const h of hierarchies()) removeTree(path.join(h, parent));
+}
+
+/**
+ * Removes what servers that are gone (and, at close, this one) left in the hierarchies the
+ * server does not manage: `datanexus-gym/<pid>` directories whose pid fails `keep`.
+ */
+export function sweepElsewhere(parentName: string, keep: (pid: number) => boolean): void {
+  for (const h of hierarchies()) {
+    for (const dir of subdirs(path.join(h, parentName))) {
+      const name = path.basename(dir);
+      if (/^\d+$/.test(name) && !keep(Number(name))) removeTree(dir);
+    }
+  }
 }
