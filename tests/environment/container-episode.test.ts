@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_NAMESPACE_MODULE } from '../../environment/src/paths.ts';
+import { activeBugs, loadManifest } from '@datanexus/grader';
+import { DEFAULT_MANIFEST_PATH, DEFAULT_NAMESPACE_MODULE, DEFAULT_TARGET_DIR } from '../../environment/src/paths.ts';
 import { resolveOptions } from '../../environment/src/options.ts';
 import { createSandbox } from '../../environment/src/sandbox/index.ts';
 import { call, FIXTURE, fix, hasBwrap, reset, stepOk, tempDir, testApp, type TestEnv } from './helpers.ts';
@@ -41,12 +42,12 @@ interface Played {
   categories: unknown;
 }
 
-/** reset bug:R1, look around, patch, submit: the actions an agent takes. */
-async function play(app: FastifyInstance, diff: string): Promise<Played> {
-  const { episodeId } = await reset(app, { task: 'bug:R1' });
+/** reset a bug task, look around, patch, submit: the actions an agent takes. */
+async function play(app: FastifyInstance, diff: string, task = 'bug:R1', look = 'pwd; ls src; node -e "console.log(require(\'./src/retry.js\').retry.length)"'): Promise<Played> {
+  const { episodeId } = await reset(app, { task });
   const before = await call(app, 'POST', '/v1/reward', { episodeId });
   assert.equal(before.status, 200, JSON.stringify(before.body));
-  const exec = await stepOk(app, episodeId, { type: 'exec', command: 'pwd; ls src; node -e "console.log(require(\'./src/retry.js\').retry.length)"' });
+  const exec = await stepOk(app, episodeId, { type: 'exec', command: look });
   assert.equal(exec.observation.exitCode, 0, exec.observation.stderr);
   const patch = await stepOk(app, episodeId, { type: 'patch', diff });
   assert.equal(patch.observation.ok, true, JSON.stringify(patch.observation));
@@ -56,19 +57,23 @@ async function play(app: FastifyInstance, diff: string): Promise<Played> {
   return { before: before.body.report.grade.reward, exec: exec.observation.stdout, reward: done.reward, outcome: grade.outcome, bugs, summary, categories: grade.categories };
 }
 
+/** One server per backend, each with its own caches (neither grade is the other's). */
+async function servers(envs: Map<Kind, TestEnv>, overrides: Parameters<typeof testApp>[0] = {}): Promise<void> {
+  if (unavailable) throw new Error(unavailable);
+  for (const kind of KINDS) {
+    envs.set(kind, await testApp({
+      sandbox: kind, cacheDir: await tempDir(`dn-ctr-cache-${kind}-`), gradeCache: false,
+      // separate uid ranges: both servers lease uids at once in this process
+      uidBase: kind === 'docker' ? 440_000 : 420_000,
+      namespaceModule: DEFAULT_NAMESPACE_MODULE, namespaceDatabases: ['users'], namespacePoolSize: 1,
+      ...overrides,
+    }));
+  }
+}
+
 describe('the same episode under bubblewrap and in containers', { skip }, () => {
   const envs = new Map<Kind, TestEnv>();
-  before(async () => {
-    if (unavailable) throw new Error(unavailable);
-    for (const kind of KINDS) {
-      envs.set(kind, await testApp({
-        sandbox: kind, cacheDir: await tempDir(`dn-ctr-cache-${kind}-`), gradeCache: false,
-        // separate uid ranges: both servers lease uids at once in this process
-        uidBase: kind === 'docker' ? 440_000 : 420_000,
-        namespaceModule: DEFAULT_NAMESPACE_MODULE, namespaceDatabases: ['users'], namespacePoolSize: 1,
-      }));
-    }
-  });
+  before(() => servers(envs));
   after(async () => {
     for (const env of envs.values()) await env.close();
   });
@@ -117,5 +122,32 @@ describe('the same episode under bubblewrap and in containers', { skip }, () => 
     });
     assert.equal(r.observation.exitCode, 0, r.observation.stderr);
     assert.equal(r.observation.stdout, 'api ECONNREFUSED\ntrue\npermission denied for function pg_read_file\n');
+  });
+});
+
+// The same on the real target and a real bug (its baseline and grade run the real suite: minutes),
+// only when asked, like real-target.test.ts: DN_ENV_REAL_TARGET=1.
+const realTarget = process.env.DN_ENV_REAL_TARGET === '1';
+describe('a real bug task under bubblewrap and in containers', { skip: skip || (realTarget ? false : 'set DN_ENV_REAL_TARGET=1 (runs the real suite on both backends)') }, () => {
+  const envs = new Map<Kind, TestEnv>();
+  before(() => servers(envs, {
+    targetDir: DEFAULT_TARGET_DIR, manifestPath: DEFAULT_MANIFEST_PATH, nodeModulesDir: path.join(DEFAULT_TARGET_DIR, 'node_modules'),
+    namespaceDatabases: ['pipeline', 'users', 'metrics', 'billing'],
+  }));
+  after(async () => {
+    for (const env of envs.values()) await env.close();
+  });
+
+  test('the gold fix of a real bug: the same reward and the same grade under both', async () => {
+    const active = activeBugs(await loadManifest(DEFAULT_MANIFEST_PATH));
+    // a bug none of whose tests another bug also fails: fixing it alone resolves its task
+    const bug = active.find((b) => !active.some((o) => o.id !== b.id && o.failToPass.some((id) => b.failToPass.includes(id))))!;
+    const diff = readFileSync(path.join(path.dirname(DEFAULT_MANIFEST_PATH), bug.fix), 'utf8');
+    const look = `ls services | wc -l; node -v; cat ${bug.files[0]} | wc -l`;
+    const bwrap = await play(envs.get('bwrap')!.app, diff, `bug:${bug.id}`, look);
+    const docker = await play(envs.get('docker')!.app, diff, `bug:${bug.id}`, look);
+    assert.equal(bwrap.before, 0);
+    assert.equal(bwrap.reward, 1, JSON.stringify(bwrap));
+    assert.deepEqual(docker, bwrap);
   });
 });
