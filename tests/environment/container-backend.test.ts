@@ -58,9 +58,9 @@ describe('container backend', { skip }, () => {
     backend.run({ command: 'bash', args: ['-c', command], root: ws, env: {}, timeoutMs: 60_000, maxOutputBytes: 64 * 1024, uid, ...extra });
 
   test('/workspace is the workspace, written as the run\'s own uid; the rest of the host is out of sight', async () => {
-    const r = await run(`pwd; echo hi > f; cat f; id -u; for p in /work ${stateDir} /etc/postgresql /var/lib/containers; do test -e "$p" && echo "visible: $p"; done; true`);
+    const r = await run(`pwd; echo hi > f; cat f; id -u; whoami; for p in /work ${stateDir} /etc/postgresql /var/lib/containers; do test -e "$p" && echo "visible: $p"; done; true`);
     assert.equal(r.exitCode, 0, r.stderr.text);
-    assert.equal(r.stdout.text, `/workspace\nhi\n${uid}\n`);
+    assert.equal(r.stdout.text, `/workspace\nhi\n${uid}\nsandbox\n`);
     assert.equal((await stat(path.join(ws, 'f'))).uid, uid);
   });
 

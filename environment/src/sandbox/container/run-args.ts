@@ -76,7 +76,8 @@ export function podmanRunArgs(req: SandboxRun, ctx: RunContext): string[] {
   ];
   if (ctx.cgroupParent) args.push('--cgroup-parent', ctx.cgroupParent, '--pids-limit', '-1');
   else args.push('--memory', String(limits.totalMemoryBytes), '--memory-swap', String(limits.totalMemoryBytes), '--pids-limit', String(limits.maxProcesses));
-  if (req.uid !== undefined) args.push('--user', `${req.uid}:${req.uid}`);
+  // named as under bwrap (`whoami` says sandbox, os.userInfo() works); podman fills in the uid
+  if (req.uid !== undefined) args.push('--user', `${req.uid}:${req.uid}`, '--passwd-entry', 'sandbox:x:$UID:$GID:sandbox:/tmp:/bin/sh');
   if (req.input !== undefined) args.push('--interactive');
   if (req.resultsChannel) args.push('--preserve-fds', '1');
   args.push(...bind(req.root, SANDBOX_WORKSPACE, false));
