@@ -120,7 +120,22 @@ export class DockerBackend implements SandboxBackend {
       image: this.opts.image, name, limits, protectedNode: this.hostNode, cgroupParent: cg?.parent ?? null,
       env: channel ? { [RESULTS_FD_ENV]: String(CONTAINER_RESULTS_FD) } : {},
     });
-    let result: SandboxResult;
+    try {
+      const result = await this.spawnWithChannel(args, req, cg, channel);
+      // A killed client leaves its container behind (stopped by killAll, still registered).
+      if (result.killedBy !== null) await this.remove(name);
+      if (cg && result.killedBy === null && cg.diedOfMemory(result.exitCode === 137 || result.signal === 'SIGKILL')) {
+        result.killedBy = 'memory';
+        result.signal = 'SIGKILL';
+      }
+      return result;
+    } finally {
+      await cg?.destroy();
+    }
+  }
+
+  /** Runs podman with the channel's write end as its fd 3, closes the host's copy at once, collects what came over it. */
+  private async spawnWithChannel(args: string[], req: SandboxRun, cg: ContainerCgroup | null, channel: ResultsChannel | undefined): Promise<SandboxResult> {
     try {
       let running: Promise<SandboxResult>;
       try {
@@ -128,21 +143,12 @@ export class DockerBackend implements SandboxBackend {
       } finally {
         channel?.spawned();
       }
-      result = await running;
+      const result = await running;
       if (channel) result.results = (await channel.collect(1000)).text;
+      return result;
     } finally {
       channel?.close();
     }
-    // A killed client leaves its container behind (stopped by killAll, still registered).
-    if (result.killedBy !== null) await this.remove(name);
-    if (cg) {
-      if (result.killedBy === null && cg.diedOfMemory(result.exitCode === 137 || result.signal === 'SIGKILL')) {
-        result.killedBy = 'memory';
-        result.signal = 'SIGKILL';
-      }
-      await cg.destroy();
-    }
-    return result;
   }
 
   private spawn(args: string[], req: SandboxRun, cg: ContainerCgroup | null, channel: ResultsChannel | undefined): Promise<SandboxResult> {
