@@ -49,10 +49,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t, r];
 }
 
-async function startServer(stateDir: string, extraArgs: string[] = ['--grading', 'full']): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(stateDir: string, extraArgs: string[] = ['--grading', 'full'], sandbox = values.sandbox): Promise<{ url: string; child: ChildProcess }> {
   const args = [path.join(REPO_ROOT, 'environment/bin/datanexus-env.js'), 'serve', '--port', '0', '--target', targetDir, '--manifest', manifestPath,
     '--node-modules', nodeModules, '--state-dir', stateDir, '--no-grade-cache', '--log-level', 'info', '--max-episodes', String(N_RESETS + 2), ...extraArgs];
-  if (values.sandbox) args.push('--sandbox', values.sandbox);
+  if (sandbox) args.push('--sandbox', sandbox);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
@@ -101,16 +101,25 @@ const startOther: StartServer = async (extraArgs) => {
   };
 };
 
-async function main(): Promise<void> {
+type Stats = ReturnType<typeof stats>;
+interface Latency {
+  sandbox: string;
+  firstResetMs: number;
+  resetMs: Stats;
+  stepMs: { read_file: Stats; exec: Stats };
+  gradeMs: Stats;
+}
+
+/** Reset, step and grade latency through one server on `sandbox` (its own state directory). */
+async function latency(sandbox: string | undefined): Promise<Latency> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'dn-bench-'));
   await import('node:fs/promises').then((fs) => fs.chmod(stateDir, 0o755));
-  say(`target ${targetDir}, task ${task}; starting the server`);
-  const { url, child } = await startServer(stateDir);
+  say(`target ${targetDir}, task ${task}; starting the server${sandbox ? ` (--sandbox ${sandbox})` : ''}`);
+  const { url, child } = await startServer(stateDir, undefined, sandbox);
   const client = new EnvClient({ baseUrl: url });
   try {
     const health = await client.health();
     say(`server at ${url}, sandbox ${health.sandbox.kind}`);
-
     const [coldReset, first] = await timed(() => client.reset({ task }));
     say(`first reset (materialize + baseline + namespace): ${Math.round(coldReset)} ms`);
     const resets: number[] = [];
@@ -134,48 +143,55 @@ async function main(): Promise<void> {
       say(`grade ${i + 1}/${N_GRADES}: ${Math.round(ms)} ms`);
     }
     for (const e of ids) await client.close(e);
-    const bare = await bareJest(N_GRADES);
-    const incremental = await gradeFigures(startOther, targetDir, manifestPath, Number(values['incremental-grades'] ?? 3), values['incremental-bug'], say);
-    const verifying = Number(values['verify-bugs'] ?? 3) > 0 ? await verifyFigures(targetDir, manifestPath, Number(values['verify-bugs'] ?? 3), say) : undefined;
-
-    const result = {
-      target: targetDir,
-      task,
-      sandbox: health.sandbox.kind,
-      machine: { cpus: os.availableParallelism(), load: os.loadavg().map((l) => Math.round(l * 100) / 100) },
-      firstResetMs: round(coldReset),
-      resetMs: stats(resets),
-      stepMs: { read_file: stats(readFile), exec: stats(exec) },
-      gradeMs: stats(grades),
-      bareJestMs: stats(bare),
-      gradeOverheadRatio: Math.round((stats(grades).median / stats(bare).median) * 100) / 100,
-      ...incremental,
-      ...(verifying ?? {}),
-    };
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    } else {
-      const row = (name: string, s: { n: number; median: number; p95: number }) => `${name.padEnd(26)} ${String(s.n).padStart(4)} ${String(s.median).padStart(10)} ${String(s.p95).padStart(10)}`;
-      process.stdout.write([
-        `DataNexus Gym environment bench — ${task} on ${path.relative(REPO_ROOT, targetDir) || targetDir}, sandbox ${result.sandbox}, ${result.machine.cpus} cpus, load ${result.machine.load.join(' ')}`,
-        `${'latency (ms)'.padEnd(26)} ${'n'.padStart(4)} ${'median'.padStart(10)} ${'p95'.padStart(10)}`,
-        `${'first reset (cold)'.padEnd(26)} ${'1'.padStart(4)} ${String(result.firstResetMs).padStart(10)} ${''.padStart(10)}`,
-        row('reset', result.resetMs),
-        row('step read_file', result.stepMs.read_file),
-        row('step exec (true)', result.stepMs.exec),
-        row('grade (POST /v1/reward)', result.gradeMs),
-        row('bare jest, same tree', result.bareJestMs),
-        `grade overhead: ${result.gradeOverheadRatio}× a bare jest run`,
-        `incremental grade (${result.incrementalTask} gold fix, ${result.incrementalAffectedFiles}/${result.testFiles} test files affected): ${result.incrementalGradeMs} ms vs full ${result.fullGradeMs} ms, ratio ${result.incrementalRatio}${result.sameReward ? '' : ' (REWARDS DIFFER)'}`,
-        ...(verifying ? [`verification per bug (${verifying.verifyBugs.join(',')}): ${verifying.verifyPerBugMs} ms affected vs ${verifying.verifyPerBugFullMs} ms --full, ratio ${verifying.verifyRatio}`] : []),
-        '',
-      ].join('\n'));
-    }
+    return { sandbox: health.sandbox.kind, firstResetMs: round(coldReset), resetMs: stats(resets), stepMs: { read_file: stats(readFile), exec: stats(exec) }, gradeMs: stats(grades) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     await rm(stateDir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  // --sandbox docker measures bubblewrap too, in the same run, so the two sit side by side
+  const sandboxes = values.sandbox === 'docker' ? ['bwrap', 'docker'] : [values.sandbox];
+  const measured: Latency[] = [];
+  for (const sb of sandboxes) measured.push(await latency(sb));
+  const primary = measured.at(-1)!;
+  const bare = await bareJest(N_GRADES);
+  const incremental = await gradeFigures(startOther, targetDir, manifestPath, Number(values['incremental-grades'] ?? 3), values['incremental-bug'], say);
+  const verifying = Number(values['verify-bugs'] ?? 3) > 0 ? await verifyFigures(targetDir, manifestPath, Number(values['verify-bugs'] ?? 3), say) : undefined;
+
+  const result = {
+    target: targetDir,
+    task,
+    machine: { cpus: os.availableParallelism(), load: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+    ...primary,
+    ...(measured.length > 1 ? { sandboxes: Object.fromEntries(measured.map((m) => [m.sandbox, m])) } : {}),
+    bareJestMs: stats(bare),
+    gradeOverheadRatio: Math.round((primary.gradeMs.median / stats(bare).median) * 100) / 100,
+    ...incremental,
+    ...(verifying ?? {}),
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const cell = (s: Stats | number) => (typeof s === 'number' ? `${s}`.padStart(10) + ''.padStart(10) : `${String(s.median).padStart(10)}${String(s.p95).padStart(10)}`);
+  const row = (name: string, pick: (m: Latency) => Stats | number) => `${name.padEnd(26)}${measured.map((m) => cell(pick(m))).join('  ')}`;
+  process.stdout.write([
+    `DataNexus Gym environment bench — ${task} on ${path.relative(REPO_ROOT, targetDir) || targetDir}, sandbox ${measured.map((m) => m.sandbox).join(' | ')}, ${result.machine.cpus} cpus, load ${result.machine.load.join(' ')}`,
+    `${'latency (ms)'.padEnd(26)}${measured.map((m) => `${`${m.sandbox} median`.padStart(10)}${'p95'.padStart(10)}`).join('  ')}`,
+    row('first reset (cold)', (m) => m.firstResetMs),
+    row(`reset (n=${N_RESETS})`, (m) => m.resetMs),
+    row(`step read_file (n=${N_STEPS})`, (m) => m.stepMs.read_file),
+    row(`step exec true (n=${N_STEPS})`, (m) => m.stepMs.exec),
+    row(`grade /v1/reward (n=${N_GRADES})`, (m) => m.gradeMs),
+    `${'bare jest, same tree'.padEnd(26)}${cell(result.bareJestMs)}`,
+    `grade overhead (${primary.sandbox}): ${result.gradeOverheadRatio}× a bare jest run`,
+    `incremental grade (${result.incrementalTask} gold fix, ${result.incrementalAffectedFiles}/${result.testFiles} test files affected): ${result.incrementalGradeMs} ms vs full ${result.fullGradeMs} ms, ratio ${result.incrementalRatio}${result.sameReward ? '' : ' (REWARDS DIFFER)'}`,
+    ...(verifying ? [`verification per bug (${verifying.verifyBugs.join(',')}): ${verifying.verifyPerBugMs} ms affected vs ${verifying.verifyPerBugFullMs} ms --full, ratio ${verifying.verifyRatio}`] : []),
+    '',
+  ].join('\n'));
 }
 
 await main();

@@ -156,7 +156,7 @@ export function resolveOptions(input: EnvOptionsInput = {}): Readonly<EnvOptions
     limits,
     uidBase: positive('uidBase', o.uidBase ?? 420_000),
     uidCount: positive('uidCount', o.uidCount ?? 512),
-    dockerImage: o.dockerImage ?? 'node:20-bookworm-slim',
+    dockerImage: o.dockerImage ?? 'localhost/datanexus-runner:latest',
     maxSteps: positive('maxSteps', o.maxSteps ?? 100),
     leaseMs: positive('leaseMs', o.leaseMs ?? 15 * 60_000),
     reapIntervalMs: positive('reapIntervalMs', o.reapIntervalMs ?? 30_000),

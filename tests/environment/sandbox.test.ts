@@ -186,27 +186,5 @@ describe('unsafe process backend', () => {
   });
 });
 
-describe('docker backend', () => {
-  test('runs a command in a container', async (t) => {
-    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'dn-sb-state-'));
-    const sb = createSandbox(resolveOptions({ sandbox: 'docker', stateDir }));
-    try {
-      try {
-        await sb.check();
-      } catch (err) {
-        t.skip((err as Error).message.split('\n')[0]);
-        return;
-      }
-      const ws = await mkdtemp(path.join(os.tmpdir(), 'dn-sb-ws-'));
-      await sb.prepareWorkspace(ws, null);
-      const r = await sb.run({ command: 'sh', args: ['-c', 'pwd; echo hi > f; cat f'], root: ws, env: {}, timeoutMs: 60_000, maxOutputBytes: 4096 });
-      assert.equal(r.stdout.text, '/workspace\nhi\n');
-      const slow = await sb.run({ command: 'sh', args: ['-c', 'sleep 600'], root: ws, env: {}, timeoutMs: 2000, maxOutputBytes: 4096 });
-      assert.equal(slow.killedBy, 'timeout');
-      await rm(ws, { recursive: true, force: true });
-    } finally {
-      await sb.close();
-      await rm(stateDir, { recursive: true, force: true });
-    }
-  });
-});
+// The container backend (--sandbox docker) has its own files: container-backend.test.ts and
+// container-episode.test.ts.

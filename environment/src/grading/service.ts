@@ -68,7 +68,8 @@ export class GradingService {
   ) {
     this.runs = new DiskCache(path.join(opts.cacheDir, 'runs'));
     this.semaphore = new Semaphore(opts.maxConcurrentRuns);
-    this.principals = backend.kind === 'bwrap' && isRoot() ? new Principals(opts.infraEnv, opts.nodeModulesDir) : null;
+    // bwrap and the container backend both join a run to a network namespace of the principal's
+    this.principals = (backend.kind === 'bwrap' || backend.kind === 'docker') && isRoot() ? new Principals(opts.infraEnv, opts.nodeModulesDir) : null;
     this.principals?.refill();
     this.suites = new SuiteRuns(opts, backend, this.principals, this.semaphore);
     this.incremental = new IncrementalGrading(opts, {

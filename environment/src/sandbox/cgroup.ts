@@ -43,8 +43,18 @@ function readPids(dir: string): number[] {
   }
 }
 
+function subgroups(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
 /** Kills everything in a group until it stays empty, then removes it; a group still busy is left for the next sweep. */
 async function killAndRemove(dir: string): Promise<void> {
+  // Subgroups first (a container runtime makes its own under a run's group): a group with children cannot be removed.
+  for (const sub of subgroups(dir)) await killAndRemove(path.join(dir, sub));
   for (let attempt = 0; attempt < 100; attempt++) {
     for (const pid of readPids(dir)) {
       try {

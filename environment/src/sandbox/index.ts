@@ -14,6 +14,6 @@ export function createSandbox(options: Pick<EnvOptions, 'sandbox' | 'limits' | '
     case 'unsafe-process':
       return new UnsafeProcessBackend(options.limits);
     case 'docker':
-      return new DockerBackend({ image: options.dockerImage, limits: options.limits });
+      return new DockerBackend({ image: options.dockerImage, limits: options.limits, uidBase: options.uidBase, uidCount: options.uidCount, workRoot: options.workRoot });
   }
 }

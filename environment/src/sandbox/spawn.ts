@@ -25,6 +25,13 @@ export interface SpawnSpec extends Pick<SandboxRun, 'timeoutMs' | 'maxOutputByte
   live: Set<() => void>;
   /** Host fds the child gets as its fds 3, 4, … (bwrap's --args file, the results channel). */
   extraFds?: number[];
+  /** Another reason to kill the run, watched while it runs (a container's own cgroup); returns the unwatch. */
+  watch?: (kill: (reason: KillReason) => void) => () => void;
+  /**
+   * Called on every kill, after the host process group is killed: what lives outside that group
+   * (a container, which outlives its killed client) is stopped here.
+   */
+  onKill?: (reason: KillReason) => void;
 }
 
 // After the main process exits, its stdout may still be held open by something it left behind;
@@ -79,10 +86,12 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
     let graceTimer: NodeJS.Timeout | undefined;
     let unwatch: (() => void) | undefined;
     let unwatchDisk: (() => void) | undefined;
+    let unwatchOther: (() => void) | undefined;
 
     const kill = (reason: KillReason): void => {
       if (killedBy === null) killedBy = reason;
       if (child.pid !== undefined) killTree(child.pid);
+      spec.onKill?.(reason);
     };
     const killOnShutdown = (): void => kill('abort');
     spec.live.add(killOnShutdown);
@@ -99,6 +108,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
     if (spec.diskWatch !== undefined) {
       unwatchDisk = diskWatchdog.watch(spec.diskWatch.dir, spec.diskWatch.limitBytes, () => kill('disk'));
     }
+    unwatchOther = spec.watch?.(kill);
 
     const killBytes = spec.outputKillBytes;
     const onData = (capture: OutputCapture) => (chunk: Buffer): void => {
@@ -120,6 +130,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       if (graceTimer) clearTimeout(graceTimer);
       unwatch?.();
       unwatchDisk?.();
+      unwatchOther?.();
       spec.signal?.removeEventListener('abort', onAbort);
       spec.live.delete(killOnShutdown);
     };
