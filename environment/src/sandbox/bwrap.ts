@@ -1,8 +1,9 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { RESULTS_FD_ENV } from '@datanexus/grader';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvError } from '../errors.ts';
+import { smokeRun } from './smoke-run.ts';
 import type { SandboxLimits } from '../options.ts';
 import { SANDBOX_WORKSPACE } from '../paths.ts';
 import { CgroupManager, type RunCgroup } from './cgroup.ts';
@@ -113,19 +114,7 @@ export class BwrapBackend implements SandboxBackend {
     this.protectedNode = SANDBOX_PROTECTED_NODE;
 
     // A smoke run proves namespaces are allowed here (some container runtimes forbid them).
-    const dir = await mkdtemp(path.join(this.opts.workRoot, '.bwrap-check-'));
-    await chmod(dir, 0o755);
-    const lease = this.leaseUid();
-    try {
-      await this.prepareWorkspace(dir, lease?.uid ?? null);
-      const r = await this.run({ command: 'sh', args: ['-c', 'echo ok > probe && cat probe'], root: dir, env: {}, timeoutMs: 15_000, maxOutputBytes: 4096, uid: lease?.uid });
-      if (r.exitCode !== 0 || r.stdout.text.trim() !== 'ok') {
-        throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', `bubblewrap cannot create a sandbox on this host (exit ${r.exitCode}): ${r.stderr.text.trim().slice(0, 500)}`);
-      }
-    } finally {
-      lease?.release();
-      await rm(dir, { recursive: true, force: true });
-    }
+    await smokeRun(this, this.opts.workRoot, { label: 'bwrap', cannot: 'bubblewrap cannot create a sandbox on this host', timeoutMs: 15_000 });
   }
 
   leaseUid(): UidLease | null {

@@ -1,7 +1,8 @@
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { openResultsChannel, RESULTS_FD_ENV, type ResultsChannel } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
+import { smokeRun } from './smoke-run.ts';
 import type { SandboxLimits } from '../options.ts';
 import { pidAlive } from '../util.ts';
 import { CgroupManager } from './cgroup.ts';
@@ -78,19 +79,7 @@ export class DockerBackend implements SandboxBackend {
     this.protectedNode = SANDBOX_PROTECTED_NODE;
 
     // A smoke run proves the engine starts containers here with these settings.
-    const dir = await mkdtemp(path.join(this.opts.workRoot, '.podman-check-'));
-    await chmod(dir, 0o755);
-    const lease = this.leaseUid();
-    try {
-      await this.prepareWorkspace(dir, lease?.uid ?? null);
-      const r = await this.run({ command: 'sh', args: ['-c', 'echo ok > probe && cat probe'], root: dir, env: {}, timeoutMs: 60_000, maxOutputBytes: 4096, uid: lease?.uid });
-      if (r.exitCode !== 0 || r.stdout.text.trim() !== 'ok') {
-        throw new EnvError('ENV_ERR_SANDBOX_UNAVAILABLE', `podman cannot run a container on this host (exit ${r.exitCode}): ${r.stderr.text.trim().slice(0, 500)}`);
-      }
-    } finally {
-      lease?.release();
-      await rm(dir, { recursive: true, force: true });
-    }
+    await smokeRun(this, this.opts.workRoot, { label: 'podman', cannot: 'podman cannot run a container on this host', timeoutMs: 60_000 });
   }
 
   leaseUid(): UidLease | null {
