@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ERRORS, EnvError, isEnvError } from '../../environment/src/errors.ts';
@@ -9,6 +10,7 @@ import { OutputCapture, truncateText } from '../../environment/src/sandbox/captu
 import { DiskWatchdog, treeBytes } from '../../environment/src/sandbox/disk-watchdog.ts';
 import { mapPaths } from '../../environment/src/sandbox/translate.ts';
 import { canonicalJson } from '../../environment/src/util.ts';
+import { copyTree, listTree } from '../../environment/src/workspace/tree.ts';
 import { tempDir } from './fixtures.ts';
 
 describe('error catalogue', () => {
@@ -146,6 +148,52 @@ describe('workspace disk measure', () => {
       assert.equal(exceeded.length, 1);
       assert.ok(exceeded[0]! >= 250_000);
       stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('tree copy', () => {
+  test('copies files, modes, empty and read-only directories and in-tree links; skips node_modules and .git', async () => {
+    const dir = await tempDir('dn-copy-');
+    try {
+      const src = path.join(dir, 'src');
+      await mkdir(path.join(src, 'lib', 'deep'), { recursive: true });
+      await mkdir(path.join(src, 'empty'));
+      await mkdir(path.join(src, 'node_modules', 'x'), { recursive: true });
+      await mkdir(path.join(src, '.git'));
+      await writeFile(path.join(src, 'lib', 'deep', 'a.js'), 'a');
+      await writeFile(path.join(src, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+      await writeFile(path.join(src, 'node_modules', 'x', 'i.js'), 'x');
+      await symlink('lib/deep/a.js', path.join(src, 'alias.js'));
+      await mkdir(path.join(src, 'sealed'), { mode: 0o555 });
+      const dst = path.join(dir, 'dst');
+      await copyTree(src, dst);
+      assert.deepEqual((await listTree(dst)).map((e) => `${e.kind} ${e.rel}`), ['symlink alias.js', 'file lib/deep/a.js', 'file run.sh']);
+      assert.equal(await readFile(path.join(dst, 'alias.js'), 'utf8'), 'a');
+      assert.equal((await stat(path.join(dst, 'run.sh'))).mode & 0o777, 0o755);
+      assert.equal((await stat(path.join(dst, 'sealed'))).mode & 0o777, 0o555);
+      assert.ok((await stat(path.join(dst, 'empty'))).isDirectory());
+      assert.equal(existsSync(path.join(dst, 'node_modules')) || existsSync(path.join(dst, '.git')), false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a link that leaves the tree is refused before anything is copied', async () => {
+    const dir = await tempDir('dn-copy-');
+    try {
+      const src = path.join(dir, 'src');
+      await mkdir(path.join(src, 'a'), { recursive: true });
+      await writeFile(path.join(src, 'a', 'f.js'), 'f');
+      for (const target of ['/etc/passwd', '../../outside', '../..']) {
+        await rm(path.join(src, 'a', 'link'), { force: true });
+        await symlink(target, path.join(src, 'a', 'link'));
+        const dst = path.join(dir, 'dst');
+        await assert.rejects(copyTree(src, dst), (err: unknown) => isEnvError(err) && err.code === 'ENV_ERR_INFRA' && err.message.includes('leaves the tree'));
+        assert.equal(existsSync(dst), false, `${target}: nothing copied`);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

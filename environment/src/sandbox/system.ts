@@ -30,11 +30,12 @@ export async function chownTree(dir: string, uid: number, gid: number): Promise<
   if (st.isSymbolicLink()) return;
   await lchown(dir, uid, gid);
   if (!st.isDirectory()) return;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  // concurrently: one at a time, a workspace's few hundred lchown calls were a visible part of a reset
+  await Promise.all((await readdir(dir, { withFileTypes: true })).map(async (entry) => {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) await chownTree(p, uid, gid);
     else if (!entry.isSymbolicLink()) await lchown(p, uid, gid);
-  }
+  }));
 }
 
 /** Makes `dir/node_modules` an empty directory (a mount point), whatever was there. */
