@@ -192,6 +192,32 @@ describe('a sandbox under a principal', { skip: hasBwrap ? false : 'bubblewrap i
     assert.equal(acl.includes(c.name), false);
   });
 
+  test('a principal created while the sweep lists users is not taken for an orphan', async () => {
+    const admin = principals.admin;
+    const realRedis = admin.redis.bind(admin);
+    let created: Awaited<ReturnType<typeof principals.create>> | undefined;
+    let first = true;
+    // the race a server's start-up sweep ran into: a principal is made in the middle of the sweep
+    // (its first Redis call; the creation's own Redis calls go straight through)
+    admin.redis = (async (fn: Parameters<typeof admin.redis>[0]) => {
+      if (first) {
+        first = false;
+        created = await principals.create();
+      }
+      return realRedis(fn);
+    }) as typeof admin.redis;
+    try {
+      const swept = await principals.sweep();
+      assert.ok(created, 'the principal was created during the sweep');
+      assert.ok(!swept.includes(created.name), `the new principal ${created.name} was swept`);
+      const acl = (await realRedis((r) => r.call('ACL', 'USERS'))) as string[];
+      assert.ok(acl.includes(created.name));
+    } finally {
+      admin.redis = realRedis;
+      await created?.destroy();
+    }
+  });
+
   test('the sweep drops principals of a server that died and users left without a role', async () => {
     const orphaned = await principals.create();
     const deadPid = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));

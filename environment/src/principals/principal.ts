@@ -135,15 +135,20 @@ function ownerGone(comment: unknown): boolean {
  * and carries the owner record, so a user without one belongs to nobody alive).
  */
 export async function sweepPrincipals(admin: Admin): Promise<string[]> {
+  // Users and namespaces are listed before the roles are read: a principal being created while
+  // the sweep runs already has its role when any of its other parts exists, so it is never taken
+  // for an orphan. (Read the other way round, a server's start-up sweep destroyed a principal
+  // its own namespace pool had just made, and the next run could not open its network namespace.)
+  const aclUsers = (await admin.redis((r) => r.call('ACL', 'USERS'))) as string[];
+  const brokerUsers = ((await admin.rabbit('GET', 'users?columns=name')) as { name: string }[]).map((u) => u.name);
+  const others = new Set([...aclUsers, ...brokerUsers, ...(await listNetns())]);
   const rows = await admin.pg(async (c) => (await c.query(
     "SELECT rolname, shobj_description(oid, 'pg_authid') AS comment FROM pg_roles WHERE starts_with(rolname, $1)",
     [PRINCIPAL_PREFIX],
   )).rows);
   const roles = new Set(rows.map((r) => String(r.rolname)));
   const dead = rows.filter((r) => NAME.test(String(r.rolname)) && ownerGone(r.comment)).map((r) => String(r.rolname));
-  const aclUsers = (await admin.redis((r) => r.call('ACL', 'USERS'))) as string[];
-  const brokerUsers = ((await admin.rabbit('GET', 'users?columns=name')) as { name: string }[]).map((u) => u.name);
-  const orphans = [...new Set([...aclUsers, ...brokerUsers, ...(await listNetns())])].filter((n) => NAME.test(n) && !roles.has(n));
+  const orphans = [...others].filter((n) => NAME.test(n) && !roles.has(n));
   for (const name of [...dead, ...orphans]) await destroyPrincipal(admin, name);
   return [...dead, ...orphans].sort();
 }
