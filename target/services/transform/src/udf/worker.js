@@ -28,7 +28,10 @@ parentPort.on('message', ({ seq, udf, input }) => {
       cache.set(udf, script);
       compiled = true;
     }
-    parentPort.postMessage({ seq, ok: true, compiled, json: runUdf(script, input) });
+    const json = runUdf(script, input);
+    // A UDF can replace JSON.stringify inside its context: only text that parses leaves.
+    JSON.parse(json);
+    parentPort.postMessage({ seq, ok: true, compiled, json });
   } catch (err) {
     parentPort.postMessage({ seq, ok: false, compiled, error: describe(err) });
   }

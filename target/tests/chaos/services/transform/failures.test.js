@@ -77,7 +77,9 @@ async function nextRetry() {
   const ch = await conn.createChannel();
   await ch.assertExchange('dn.retry', 'direct', { durable: true });
   const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+  // bound under both names a retry may be published with: the work queue's and its retry queue's
   await ch.bindQueue(queue, 'dn.retry', 'transform.ingestion');
+  await ch.bindQueue(queue, 'dn.retry', 'transform.ingestion.retry');
   const retried = new Promise((resolve) => {
     ch.consume(queue, (msg) => {
       if (msg) resolve(JSON.parse(msg.content.toString('utf8')));
