@@ -1,5 +1,6 @@
 'use strict';
 
+const { EventEmitter } = require('node:events');
 const { events: { createPublisher }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
 const { ROUTER_ERRORS } = require('./errors');
 const { requireCaller } = require('./identity');
@@ -13,7 +14,8 @@ const { topicRoutes } = require('./routes/topics');
 const { deadLetterRoutes } = require('./routes/deadLetters');
 
 /**
- * The router's parts, wired: `{ topics, matcher, deadLetters, fanout, router, handleRecord }`.
+ * The router's parts, wired: `{ topics, matcher, deadLetters, fanout, router, handleRecord, events }`.
+ * `events` announces each delivery the consumer is done with (`'handled'`, `'failed'`: consume.js).
  * `clients.publisher` replaces the broker publisher (anything with `publish(routingKey, envelope, options)`).
  */
 function createRouting({ config, clock, clients, logger, idFactory }) {
@@ -31,8 +33,9 @@ function createRouting({ config, clock, clients, logger, idFactory }) {
   const sent = createSentLog({ redis: clients.redis, ttlMs: config.ROUTER_DEDUP_TTL_MS });
   const fanout = createFanout({ publisher, sent, deadLetters, attempts: config.ROUTER_PUBLISH_ATTEMPTS, logger });
   const router = createRouter({ topics, matcher, fanout, deadLetters });
-  const handleRecord = createRecordHandler({ router, deadLetters, redis: clients.redis, ttlMs: config.ROUTER_DEDUP_TTL_MS });
-  return { topics, matcher, deadLetters, fanout, router, handleRecord };
+  const events = new EventEmitter();
+  const handleRecord = createRecordHandler({ router, deadLetters, redis: clients.redis, ttlMs: config.ROUTER_DEDUP_TTL_MS, emitter: events });
+  return { topics, matcher, deadLetters, fanout, router, handleRecord, events };
 }
 
 function createApp({ config, clock, clients, logger, idFactory }) {

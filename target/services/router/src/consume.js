@@ -35,29 +35,51 @@ function invalidRoute(event, msg) {
 }
 
 /**
- * The handler of router.transform: `(event, msg, ctx) => Promise`.
+ * The handler of router.transform: `(event, msg, ctx) => Promise`. Each delivery it is done with
+ * is announced on `emitter` (when given) once its outcome is stored: `'handled' { eventId, outcome }`
+ * (outcome undefined for an event already routed) or `'failed' { eventId, err }` (the delivery
+ * will be retried or dead-lettered by the consumer).
  * @param {object} deps
  * @param {object} deps.router router.js
  * @param {object} deps.deadLetters deadLetters.js
  * @param {object} deps.redis idempotency store
  * @param {number} deps.ttlMs how long a routed event id is remembered
  */
-function createRecordHandler({ router, deadLetters, redis, ttlMs }) {
+function createRecordHandler({ router, deadLetters, redis, ttlMs, emitter }) {
   const sequencer = createSequencer();
   const store = createRedisIdempotencyStore({ redis, namespace: 'idem:router' });
   const once = idempotent((event, msg, ctx) => ctx.work(), { store, ttlMs });
 
+  function announce(eventId, work) {
+    if (!emitter) return work;
+    return work.then(
+      (outcome) => {
+        emitter.emit('handled', { eventId, outcome });
+        return outcome;
+      },
+      (err) => {
+        emitter.emit('failed', { eventId, err });
+        throw err;
+      },
+    );
+  }
+
   return function handleRecord(event, msg, ctx = {}) {
+    const eventId = event && typeof event.id === 'string' ? event.id : undefined;
+    return announce(eventId, routeDelivery(event, msg, ctx));
+  };
+
+  async function routeDelivery(event, msg, ctx) {
     let route;
     try {
       route = routeOf(event);
     } catch (err) {
       if (!isDataNexusError(err, 'ROUTER_EVENT_INVALID')) throw err;
       const dead = invalidRoute(event, msg);
-      return once(event, msg, { ...ctx, work: () => deadLetters.add(dead, { reason: 'invalid-event', err }) });
+      return once(event, msg, { ...ctx, work: () => deadLetters.add(dead, { reason: 'invalid-event', err }).then(() => ({ status: 'invalid' })) });
     }
     return sequencer.run(route.tenantId, () => once(event, msg, { ...ctx, work: () => router.route(route) }));
-  };
+  }
 }
 
 module.exports = { createRecordHandler, routeOf, CONSUMED_TYPE };
