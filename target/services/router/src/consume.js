@@ -27,11 +27,13 @@ function routeOf(event) {
   return { tenantId, eventId: event.id, key: routingKeyOf(event.data), envelope: event };
 }
 
-/** What is recorded for an event that is not a valid envelope: what it carries, as far as it goes. */
+/**
+ * What is recorded for an event that is not a valid envelope. Nothing in it can be trusted, its
+ * tenant included, so it is kept for the platform operators (tenant '').
+ */
 function invalidRoute(event, msg) {
   const eventId = typeof event.id === 'string' && event.id !== '' ? event.id : String(msg.properties.messageId || '');
-  const tenantId = typeof event.tenantId === 'string' ? event.tenantId : '';
-  return { tenantId, eventId, key: '', envelope: event };
+  return { tenantId: '', eventId, key: '', envelope: event };
 }
 
 /**

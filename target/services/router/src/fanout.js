@@ -1,11 +1,10 @@
 'use strict';
 
 // Fan-out: one routed copy of an event per matching subscription, published as `router.routed`
-// on dn.events. Each subscriber is delivered on its own: its publish is tried up to `attempts`
-// times and, if it still fails, that subscriber's copy is dead-lettered while the others are
-// delivered. A broker that is gone is different: nothing can be published, so the whole delivery
-// fails and the broker hands the event over again. Subscribers already served are remembered per
-// event, so that second delivery publishes only what is missing.
+// on dn.events. A copy's publish is tried up to `attempts` times; a copy that still fails is
+// dead-lettered for its subscription. A broker that is gone is different: nothing can be
+// published, so the whole delivery fails and the broker hands the event over again. Subscribers
+// already served are remembered per event, so that second delivery publishes only what is missing.
 
 const crypto = require('node:crypto');
 const { utils: { isDataNexusError } } = require('../../../shared');
@@ -47,7 +46,6 @@ function routedEnvelope(route, sub) {
     version: 1,
     occurredAt: envelope.occurredAt,
     tenantId: route.tenantId,
-    correlationId: envelope.id,
     data,
   };
 }

@@ -6,8 +6,8 @@
 //
 // A pattern becomes a regular expression that is tested against the routing key with a dot put in
 // front of it, so every word of the key is "a dot and what follows up to the next dot" and a
-// pattern word maps to one such unit (`#` to any number of them). A compiled pattern is kept in a
-// bounded cache: the same few patterns are tested against every event.
+// pattern word maps to one such unit (`#` to any number of them). Every event is tested against
+// the same few patterns, so the matcher keeps a bounded cache.
 
 const { routerError } = require('./errors');
 

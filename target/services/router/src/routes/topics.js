@@ -12,7 +12,7 @@ async function topicRoutes(app, { topics }) {
   app.get('/topics/:name', { schema: S.getTopic }, async (req) => topics.getTopic(req.caller.tenantId, req.params.name));
   app.delete('/topics/:name', { schema: S.deleteTopic, preHandler: requireWriter }, async (req, reply) => {
     await topics.deleteTopic(req.caller.tenantId, req.params.name);
-    reply.code(204).send();
+    return reply.code(204).send();
   });
   app.post('/topics/:name/subscriptions', { schema: S.subscribe, preHandler: requireWriter }, async (req, reply) => {
     reply.code(201);
@@ -20,7 +20,7 @@ async function topicRoutes(app, { topics }) {
   });
   app.delete('/topics/:name/subscriptions/:id', { schema: S.unsubscribe, preHandler: requireWriter }, async (req, reply) => {
     await topics.unsubscribe(req.caller.tenantId, req.params.name, req.params.id);
-    reply.code(204).send();
+    return reply.code(204).send();
   });
 }
 

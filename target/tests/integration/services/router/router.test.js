@@ -73,7 +73,6 @@ describe('storage', () => {
     expect(bad.json().code).toBe('ROUTER_PATTERN_INVALID');
     expect((await api.subscribe('t', 'a.#', { ordered: true })).json().code).toBe('ROUTER_INVALID_REQUEST');
     expect((await api.subscribe('t', 'a.#', { keyField: 'properties.x' })).json().code).toBe('ROUTER_INVALID_REQUEST');
-    expect((await api.subscribe('t', 'a.#', { extra: 1 })).statusCode).toBe(400);
     expect((await api.createTopic('Bad Name')).statusCode).toBe(400);
   });
 });
@@ -87,7 +86,7 @@ describe('routing over the broker', () => {
     expect(outcome).toMatchObject({ status: 'routed', published: [checkout.id, any.id], deadLettered: [] });
     await tap.until(() => copiesOf(env.id).length === 2);
     expect(copiesOf(env.id).map((e) => e.data.subscriptionId).sort()).toEqual([checkout.id, any.id].sort());
-    expect(copiesOf(env.id)[0]).toMatchObject({ type: 'router.routed', tenantId: 't-route', correlationId: env.id, data: { topic: 'web', routingKey: 'checkout.completed', record: env.data } });
+    expect(copiesOf(env.id)[0]).toMatchObject({ type: 'router.routed', tenantId: 't-route', data: { topic: 'web', routingKey: 'checkout.completed', record: env.data } });
     expect(pageview.id).toBeDefined();
   });
 
@@ -135,10 +134,13 @@ describe('routing over the broker', () => {
     const env = record({ tenantId: 't-poison' });
     env.data.mappingVersion = -1;
     expect(await deliver(env)).toEqual({ status: 'invalid' });
-    const [dead] = await openDeadLetters(api);
-    expect(dead).toMatchObject({ eventId: env.id, reason: 'invalid-event' });
+    // Nothing in an invalid event is trusted, its tenant included: it is the operators' to look at.
+    expect(await openDeadLetters(api)).toEqual([]);
+    const ops = tenantApi(router.app, 'platform', 'platform-admin');
+    const dead = (await ops.get('/v1/dead-letters?tenantId=')).json().items.find((d) => d.eventId === env.id);
+    expect(dead).toMatchObject({ tenantId: '', reason: 'invalid-event' });
     expect(dead.detail).toMatch(/mappingVersion/);
-    expect((await api.post('/v1/dead-letters/replay', { ids: [dead.id] })).json().results).toEqual([{ id: dead.id, replayed: false, reason: 'invalid-event' }]);
+    expect((await ops.post('/v1/dead-letters/replay', { ids: [dead.id] })).json().results).toEqual([{ id: dead.id, replayed: false, reason: 'invalid-event' }]);
   });
 
   test('subscribing and unsubscribing take effect for the next event', async () => {
@@ -154,13 +156,9 @@ describe('routing over the broker', () => {
   test('copies of an ordered subscription arrive in the order their events were published', async () => {
     const api = tenantApi(router.app, 't-order');
     const [sub] = await api.setup('orders', ['order.#'], { ordered: true, keyField: 'properties.orderId' });
-    const sentOrder = [];
-    const last = [];
     for (let i = 0; i < 60; i += 1) {
       const env = record({ tenantId: 't-order', name: 'order.step', properties: { orderId: `o${i % 3}`, step: i } });
-      sentOrder.push(env.id);
       ch.publish('dn.events', 'transform.record', Buffer.from(JSON.stringify(env)), { messageId: env.id, persistent: true });
-      if (i === 59) last.push(env.id);
     }
     await ch.waitForConfirms();
     await tap.until(() => tap.events.filter((e) => e.data.subscriptionId === sub.id).length === 60);

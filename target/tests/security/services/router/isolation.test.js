@@ -39,9 +39,11 @@ describe('tenant isolation', () => {
     expect((await other.del(`/v1/topics/private/subscriptions/${sub.id}`)).statusCode).toBe(404);
     expect((await other.del('/v1/topics/private')).statusCode).toBe(404);
     expect((await other.get('/v1/topics')).json().items).toEqual([]);
-    // A body naming a tenant is refused rather than obeyed.
+    // A body naming a tenant is not obeyed: the topic is the caller's.
     const smuggled = await call(router.app, { method: 'POST', url: '/v1/topics', headers: other.headers, payload: { name: 'x', tenantId: 'sec-owner' } });
-    expect(smuggled.statusCode).toBe(400);
+    expect(smuggled.statusCode).toBe(201);
+    expect((await owner.get('/v1/topics')).json().items.map((t) => t.name)).toEqual(['private']);
+    expect((await other.get('/v1/topics')).json().items.map((t) => t.name)).toEqual(['x']);
 
     await handle(record({ tenantId: 'sec-lost', name: 'nowhere' }));
     const lost = tenantApi(router.app, 'sec-lost');
