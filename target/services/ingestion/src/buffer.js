@@ -25,14 +25,14 @@ function createBuffer({ sink, clock, batchSize, flushMs, maxEvents, logger }) {
   let scheduled = null;
   let closed = false;
 
-  function onTimer() {
-    timer = null;
-    flushQuietly();
-  }
-
   // Starts the wait of the events held now; one timer at a time.
   function arm() {
     if (timer === null) timer = clock.setTimeout(onTimer, flushMs);
+  }
+
+  function onTimer() {
+    timer = null;
+    flushQuietly();
   }
 
   async function drain() {
