@@ -83,7 +83,7 @@ function createBuffer({ sink, clock, batchSize, flushMs, maxEvents, logger }) {
       throw ingestionError('INGEST_BUFFER_FULL', `${held} events are waiting to be written (at most ${maxEvents})`);
     }
     for (const event of events) items.push(event);
-    if (items.length >= batchSize) {
+    if (items.length === batchSize) {
       flushQuietly();
       return events.length;
     }
