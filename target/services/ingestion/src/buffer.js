@@ -38,13 +38,10 @@ function createBuffer({ sink, clock, batchSize, flushMs, maxEvents, logger }) {
   async function drain() {
     if (items.length === 0) return 0;
     const batch = items;
-    items = [];
     writing = batch.length;
     try {
       await sink(batch);
-    } catch (err) {
-      items = batch.concat(items);
-      throw err;
+      items = [];
     } finally {
       writing = 0;
     }
