@@ -7,6 +7,7 @@ const { createBuffer } = require('./buffer');
 const { createOutboxWriter } = require('./store');
 const { createOutboxRelay } = require('./outbox');
 const { eventRoutes } = require('./http/routes');
+const { guardConnections } = require('./connection');
 
 /**
  * @param {object} deps
@@ -19,9 +20,10 @@ const { eventRoutes } = require('./http/routes');
  */
 function createApp({ config, clock, clients, logger, onStop = () => {}, idFactory = () => crypto.randomUUID() }) {
   const { postgres, redis } = clients;
+  guardConnections(postgres, 'pipeline', logger);
   const publisher = clients.publisher || createPublisher({ rabbit: clients.rabbit, clock, appId: 'ingestion' });
   const relay = createOutboxRelay({ postgres, publisher, clock, logger });
-  const write = createOutboxWriter({ postgres, redis, clock });
+  const write = createOutboxWriter({ postgres, redis, clock, logger });
   const buffer = createBuffer({
     // Each stored batch is relayed right away; what the relay cannot send waits for the periodic run.
     sink: async (batch) => {

@@ -25,26 +25,23 @@ function createBuffer({ sink, clock, batchSize, flushMs, maxEvents, logger }) {
   let scheduled = null;
   let closed = false;
 
-  function onTimer() {
-    timer = null;
-    flushQuietly();
-  }
-
   // Starts the wait of the events held now; one timer at a time.
   function arm() {
     if (timer === null) timer = clock.setTimeout(onTimer, flushMs);
   }
 
+  function onTimer() {
+    timer = null;
+    flushQuietly();
+  }
+
   async function drain() {
     if (items.length === 0) return 0;
     const batch = items;
-    items = [];
     writing = batch.length;
     try {
       await sink(batch);
-    } catch (err) {
-      items = batch.concat(items);
-      throw err;
+      items = [];
     } finally {
       writing = 0;
     }
@@ -83,7 +80,7 @@ function createBuffer({ sink, clock, batchSize, flushMs, maxEvents, logger }) {
       throw ingestionError('INGEST_BUFFER_FULL', `${held} events are waiting to be written (at most ${maxEvents})`);
     }
     for (const event of events) items.push(event);
-    if (items.length >= batchSize) {
+    if (items.length === batchSize) {
       flushQuietly();
       return events.length;
     }

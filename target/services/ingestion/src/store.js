@@ -10,9 +10,8 @@ const { stream: { append } } = require('../../../shared');
 
 const INSERT_BATCH = `
   INSERT INTO ingestion_outbox (tenant_id, event_id, batch_id, envelope, created_at)
-  SELECT r.tenant_id, r.event_id, r.batch_id, r.envelope, r.created_at
-    FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY
-      AS r(tenant_id text, event_id text, batch_id text, envelope jsonb, created_at timestamptz, ord bigint)
+  SELECT r.item->>'tenant_id', r.item->>'event_id', r.item->>'batch_id', r.item->'envelope', (r.item->>'created_at')::timestamptz
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(item, ord)
    ORDER BY r.ord
   ON CONFLICT (tenant_id, event_id) DO NOTHING
   RETURNING seq, tenant_id, event_id, envelope`;
@@ -26,9 +25,10 @@ function streamKey(tenantId) {
  * @param {object} deps.postgres clients.postgres (database `pipeline`)
  * @param {object} deps.redis clients.redis
  * @param {object} deps.clock
+ * @param {object} deps.logger
  * @returns {(batch: object[]) => Promise<number>} writes a batch; resolves with the events newly stored
  */
-function createOutboxWriter({ postgres, redis, clock }) {
+function createOutboxWriter({ postgres, redis, clock, logger }) {
   return async function writeBatch(batch) {
     const createdAt = new Date(clock.now()).toISOString();
     const rows = batch.map((record) => ({

@@ -3,6 +3,9 @@
 const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { createPostgres } = require('../../../../shared/clients/postgres');
+const { runMigrations } = require('../../../../shared/utils/migrate');
+const { silentLogger } = require('../../../../shared/utils/logger');
+const { MIGRATIONS_DIR } = require('../../../../services/ingestion/src/index');
 const { bootService } = require('../../../support/boot-service');
 const { createFaultProxy } = require('../../../support/fault-proxy');
 const { waitForEvent } = require('../../../support/wait-for');
@@ -16,20 +19,21 @@ let svc;
 let proxy;
 let direct;
 let clock;
+let proxied;
 
 beforeAll(async () => {
   clock = createFakeClock(Date.UTC(2024, 4, 1));
   const port = Number(new URL(ns.env.PIPELINE_DATABASE_URL).port || 5432);
   proxy = await createFaultProxy({ host: '127.0.0.1', port });
-  svc = await bootService('ingestion', {
-    ns,
-    clock,
-    env: { PIPELINE_DATABASE_URL: proxy.url(ns.env.PIPELINE_DATABASE_URL), INGEST_BATCH_SIZE: '1000' },
-  });
+  // Migrated directly; the service's own client reaches PostgreSQL only through the proxy.
   direct = createPostgres(ns.env);
+  await runMigrations(direct.pool('pipeline'), MIGRATIONS_DIR, { table: 'ingestion_migrations' });
+  proxied = createPostgres({ ...ns.env, PIPELINE_DATABASE_URL: proxy.url(ns.env.PIPELINE_DATABASE_URL) }, { logger: silentLogger });
+  svc = await bootService('ingestion', { ns, clock, env: { INGEST_BATCH_SIZE: '1000' }, clients: { postgres: proxied } });
 });
 ns.cleanup(async () => {
   await svc.close();
+  await proxied.close();
   await direct.close();
   await proxy.close();
 });

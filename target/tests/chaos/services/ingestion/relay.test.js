@@ -77,12 +77,14 @@ describe('publishes the broker refused', () => {
     expect(await pendingOf(tenantId)).toEqual([]);
   });
 
-  test('the failure reaches the caller of flush, with the records before it sent', async () => {
+  test('the failure reaches the caller of flush and the refused records stay pending', async () => {
     const ids = ['t-err-0', 't-err-1', 't-err-2'];
     failures.set('t-err-1', { err: nack('t-err-1'), times: 2 });
     await sendAndStore('t-err', ids);
-    await expect(svc.app.ingestion.relay.flush()).rejects.toMatchObject({ code: 'DN_AMQP_NACK', sentBefore: 1 });
+    await expect(svc.app.ingestion.relay.flush()).rejects.toMatchObject({ code: 'DN_AMQP_NACK' });
     expect(await pendingOf('t-err')).toEqual(['t-err-1', 't-err-2']);
+    await tap.until(() => deliveredTo('t-err').length >= 1);
+    expect(deliveredTo('t-err')).toEqual(['t-err-0']);
     await svc.app.ingestion.relay.flush();
     await tap.until(() => deliveredTo('t-err').length >= 3);
     expect(deliveredTo('t-err')).toEqual(ids);

