@@ -52,7 +52,7 @@ function createApp({ config, clock, clients, logger, idFactory }) {
       securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' } },
     },
   });
-  app.decorate('routing', routing);
+  app.decorate('routerParts', routing);
   app.register(
     async function routerApi(api) {
       api.addHook('onRequest', requireCaller(config));

@@ -20,7 +20,7 @@ const router = service.defineService({
     const subscription = await events.subscribe({
       rabbit: clients.rabbit,
       queue: QUEUE,
-      handler: app.routing.handleRecord,
+      handler: app.routerParts.handleRecord,
       prefetch: config.ROUTER_PREFETCH,
       maxAttempts: config.ROUTER_MAX_ATTEMPTS,
       logger,

@@ -59,7 +59,7 @@ function createTopicStore({ postgres, clock, cacheMs = 30_000, maxTopics = 100, 
     const generation = generations.get(tenantId) || 0;
     const [topics, subs] = await Promise.all([
       query('SELECT name FROM router_topics WHERE tenant_id = $1', [tenantId]),
-      query('SELECT * FROM router_subscriptions WHERE tenant_id = $1 ORDER BY created_at, id', [tenantId]),
+      query('SELECT * FROM router_subscriptions WHERE tenant_id = $1 ORDER BY seq', [tenantId]),
     ]);
     const entry = Object.freeze({
       expiresAt: clock.now() + cacheMs,
@@ -103,7 +103,7 @@ function createTopicStore({ postgres, clock, cacheMs = 30_000, maxTopics = 100, 
   async function getTopic(tenantId, name) {
     const { rows } = await query('SELECT * FROM router_topics WHERE tenant_id = $1 AND name = $2', [tenantId, name]);
     if (rows.length === 0) throw routerError('ROUTER_TOPIC_NOT_FOUND', `topic ${name} not found`);
-    const subs = await query('SELECT * FROM router_subscriptions WHERE tenant_id = $1 AND topic = $2 ORDER BY created_at, id', [tenantId, name]);
+    const subs = await query('SELECT * FROM router_subscriptions WHERE tenant_id = $1 AND topic = $2 ORDER BY seq', [tenantId, name]);
     return { ...toTopic(rows[0]), subscriptions: subs.rows.map(toSubscription) };
   }
 

@@ -8,6 +8,8 @@ CREATE TABLE router_topics (
 
 CREATE TABLE router_subscriptions (
   id         text PRIMARY KEY,
+  -- creation order: subscriptions are listed and served in it
+  seq        bigserial NOT NULL,
   tenant_id  text NOT NULL,
   topic      text NOT NULL,
   pattern    text NOT NULL,
@@ -17,4 +19,4 @@ CREATE TABLE router_subscriptions (
   FOREIGN KEY (tenant_id, topic) REFERENCES router_topics (tenant_id, name) ON DELETE CASCADE
 );
 
-CREATE INDEX router_subscriptions_tenant_idx ON router_subscriptions (tenant_id, created_at, id);
+CREATE INDEX router_subscriptions_tenant_idx ON router_subscriptions (tenant_id, seq);

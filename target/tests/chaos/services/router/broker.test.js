@@ -12,7 +12,7 @@ const { createRabbit } = require('../../../../shared/clients/rabbit');
 const { createPublisher } = require('../../../../shared/events');
 const { silentLogger } = require('../../../../shared/utils/logger');
 const { createFakeClock } = require('../../../../shared/utils/clock');
-const { record, tenantApi } = require('../../unit/services/router/fixtures');
+const { record, tenantApi } = require('../../../unit/services/router/fixtures');
 
 // The broker or the database goes away in the middle of routing: every subscriber still gets each
 // event, and none gets it twice.
@@ -85,8 +85,8 @@ describe('broker cut in the middle of a fan-out', () => {
     const env = record({ tenantId: 'ch-cut', name: 'order.paid' });
     const r = await routerBehindProxy((copy) => subs && copy.data.subscriptionId === subs[1].id);
     subs = await tenantApi(r.router.app, 'ch-cut').setup('all', ['#', 'order.*', '*.paid']);
-    const failed = waitForEvent(r.router.app.routing.events, 'failed', { filter: (e) => e.eventId === env.id });
-    const handled = waitForEvent(r.router.app.routing.events, 'handled', { filter: (e) => e.eventId === env.id });
+    const failed = waitForEvent(r.router.app.routerParts.events, 'failed', { filter: (e) => e.eventId === env.id });
+    const handled = waitForEvent(r.router.app.routerParts.events, 'handled', { filter: (e) => e.eventId === env.id });
     await publishRecord(env);
     await r.reached.promise;
     const disconnected = waitForEvent(r.rabbit, 'disconnected');
@@ -117,7 +117,7 @@ describe('consumer crash and redelivery', () => {
     const env = record({ tenantId: 'ch-crash', name: 'signup' });
     const a = await routerBehindProxy((copy) => subs && copy.data.subscriptionId === subs[1].id);
     subs = await tenantApi(a.router.app, 'ch-crash').setup('all', ['#', 'signup', '*']);
-    const failed = waitForEvent(a.router.app.routing.events, 'failed', { filter: (e) => e.eventId === env.id });
+    const failed = waitForEvent(a.router.app.routerParts.events, 'failed', { filter: (e) => e.eventId === env.id });
     await publishRecord(env);
     await a.reached.promise;
     // The first router loses the broker for good.
@@ -132,7 +132,7 @@ describe('consumer crash and redelivery', () => {
     closers.push(() => b.close());
     await tap.until(() => Object.keys(copiesBySubscription(env.id)).length === 3);
     const marker = record({ tenantId: 'ch-crash', name: 'after' });
-    const handled = waitForEvent(b.app.routing.events, 'handled', { filter: (e) => e.eventId === marker.id });
+    const handled = waitForEvent(b.app.routerParts.events, 'handled', { filter: (e) => e.eventId === marker.id });
     await publishRecord(marker);
     await handled;
     await tap.until(() => Object.keys(copiesBySubscription(marker.id)).length === 2);
@@ -152,8 +152,8 @@ describe('database outage', () => {
     const api = tenantApi(router.app, 'ch-db');
     const [sub] = await api.setup('all', ['#']);
     const env = record({ tenantId: 'ch-db', name: 'late' });
-    const failed = waitForEvent(router.app.routing.events, 'failed', { filter: (e) => e.eventId === env.id });
-    const handled = waitForEvent(router.app.routing.events, 'handled', { filter: (e) => e.eventId === env.id });
+    const failed = waitForEvent(router.app.routerParts.events, 'failed', { filter: (e) => e.eventId === env.id });
+    const handled = waitForEvent(router.app.routerParts.events, 'handled', { filter: (e) => e.eventId === env.id });
 
     pg.refuse(true);
     pg.cut();

@@ -4,7 +4,7 @@ const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { loadFixture, validateEnvelope, shapeDifferences } = require('../../../../shared/contracts');
 const { bootService } = require('../../../support/boot-service');
-const { delivery, recordingPublisher, tenantApi } = require('../../unit/services/router/fixtures');
+const { delivery, recordingPublisher, tenantApi } = require('../../../unit/services/router/fixtures');
 
 // The router consumes transform.record exactly as the contract's example shows it and emits
 // router.routed as its own contract (shared/contracts/router) describes it.
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 ns.cleanup(() => router.close());
 
-const handle = (envelope, headers) => router.app.routing.handleRecord(envelope, delivery(envelope, headers));
+const handle = (envelope, headers) => router.app.routerParts.handleRecord(envelope, delivery(envelope, headers));
 
 describe('consuming transform.record', () => {
   test('the contract example is routed to the subscriptions of its tenant', async () => {

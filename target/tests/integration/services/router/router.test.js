@@ -8,7 +8,7 @@ const { bootService } = require('../../../support/boot-service');
 const { tapEvents } = require('../../../support/event-tap');
 const { waitForEvent } = require('../../../support/wait-for');
 const { MIGRATIONS_DIR } = require('../../../../services/router/src/index');
-const { record, tenantApi } = require('../../unit/services/router/fixtures');
+const { record, tenantApi } = require('../../../unit/services/router/fixtures');
 
 const ns = useNamespace({ databases: ['pipeline'] });
 let router;
@@ -31,7 +31,7 @@ ns.cleanup(async () => {
 
 /** Publishes a transform.record like transform does, and resolves once the router is done with it. */
 async function deliver(envelope) {
-  const done = waitForEvent(router.app.routing.events, 'handled', { filter: (e) => e.eventId === envelope.id });
+  const done = waitForEvent(router.app.routerParts.events, 'handled', { filter: (e) => e.eventId === envelope.id });
   ch.publish('dn.events', 'transform.record', Buffer.from(JSON.stringify(envelope)), { messageId: envelope.id, contentType: 'application/json', persistent: true });
   await ch.waitForConfirms();
   return (await done).outcome;

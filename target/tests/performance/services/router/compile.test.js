@@ -4,7 +4,7 @@ const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { bootService } = require('../../../support/boot-service');
 const { createMatcher } = require('../../../../services/router/src/match');
-const { record, recordingPublisher, tenantApi } = require('../../unit/services/router/fixtures');
+const { record, recordingPublisher, tenantApi } = require('../../../unit/services/router/fixtures');
 
 // Routing cost is counted, never timed: patterns compiled (the matcher's `compiled` statistic,
 // GET /v1/routing/stats `patternsCompiled`), subscription table loads and publishes.
@@ -36,7 +36,7 @@ describe('pattern compilation', () => {
     const subs = await api.setup('metrics', Array.from({ length: 50 }, (_, j) => `m${j}.#`));
     const before = await stats(api);
     for (let i = 0; i < 2000; i += 1) {
-      await router.app.routing.router.route(routeOf(record({ tenantId: 'perf-a', name: `m${i % 50}.cpu.host-${i}` })));
+      await router.app.routerParts.router.route(routeOf(record({ tenantId: 'perf-a', name: `m${i % 50}.cpu.host-${i}` })));
     }
     const after = await stats(api);
     expect(after.patternsCompiled - before.patternsCompiled).toBeLessThanOrEqual(50);
@@ -55,7 +55,7 @@ describe('pattern compilation', () => {
     for (let round = 0; round < 8; round += 1) {
       for (const tenant of tenants) {
         for (let j = 0; j < 25; j += 1) {
-          await router.app.routing.router.route(routeOf(record({ tenantId: tenant, name: `${tenant}.k${j}.r${round}` })));
+          await router.app.routerParts.router.route(routeOf(record({ tenantId: tenant, name: `${tenant}.k${j}.r${round}` })));
         }
       }
     }

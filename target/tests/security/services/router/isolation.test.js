@@ -4,7 +4,7 @@ const { useNamespace } = require('../../../support/namespace');
 const { createFakeClock } = require('../../../../shared/utils/clock');
 const { bootService } = require('../../../support/boot-service');
 const { call, internalHeaders } = require('../../../support/http');
-const { record, delivery, recordingPublisher, tenantApi } = require('../../unit/services/router/fixtures');
+const { record, delivery, recordingPublisher, tenantApi } = require('../../../unit/services/router/fixtures');
 
 const ns = useNamespace({ databases: ['pipeline'] });
 const publisher = recordingPublisher();
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 ns.cleanup(() => router.close());
 
-const handle = (envelope) => router.app.routing.handleRecord(envelope, delivery(envelope));
+const handle = (envelope) => router.app.routerParts.handleRecord(envelope, delivery(envelope));
 
 describe('tenant isolation', () => {
   test('a tenant\'s catch-all subscription never receives another tenant\'s events', async () => {
