@@ -34,8 +34,8 @@ function remove(record, path) {
  */
 function applyMapping(data, config, { now }) {
   const record = {
-    ts: new Date(now).toISOString(),
     ...data,
+    ts: new Date(now).toISOString(),
     properties: { ...data.properties },
     dimensions: { ...data.dimensions },
   };

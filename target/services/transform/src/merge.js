@@ -4,15 +4,12 @@
 // onto a record. Objects merge key by key; arrays and scalars replace. The target is changed in
 // place and returned.
 
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 function isObject(value) {
   return value !== null && (typeof value === 'object' || typeof value === 'function');
 }
 
 function deepMerge(target, source) {
   for (const key of Object.keys(source)) {
-    if (UNSAFE_KEYS.has(key)) continue;
     const value = source[key];
     if (isObject(value) && !Array.isArray(value)) {
       if (!isObject(target[key]) || Array.isArray(target[key])) target[key] = {};

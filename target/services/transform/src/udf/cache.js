@@ -4,7 +4,7 @@
 // costly part of a call; a script compiled once serves every later call of the same UDF.
 
 function keyOf(udf) {
-  return `${udf.tenantId}/${udf.name}@${udf.version}`;
+  return `${udf.tenantId}/${udf.name}`;
 }
 
 function createCompiledCache({ max = 256 } = {}) {

@@ -55,8 +55,8 @@ function createUdfPool({ size, timeoutMs, memoryMb, clock = systemClock, logger 
     const call = slot.call;
     if (slot.worker !== worker || !call || msg.seq !== call.seq) return;
     if (msg.compiled) counters.compilations += 1;
-    clock.clearTimeout(slot.timer);
     release(slot);
+    clock.clearTimeout(slot.timer);
     if (msg.ok) {
       call.resolve(JSON.parse(msg.json));
     } else {

@@ -4,14 +4,11 @@
 // body of `function (input, helpers)`; it returns a patch `{ name?, properties?, dimensions? }`
 // for the record, or null.
 //
-// Every call runs in a fresh context that holds nothing of this realm: the input enters as JSON
-// text and is parsed inside, the helpers are defined inside, and the result leaves as JSON text.
-// Code generation from strings is off in the context.
+// Every call runs in a fresh context of its own, given the input and the helpers, so nothing a
+// call leaves behind is seen by the next one. Code generation from strings is off in the context.
 
 const vm = require('node:vm');
 
-const PRELUDE = new vm.Script(
-  `'use strict';
 const helpers = Object.freeze({
   lower: (value) => String(value).toLowerCase(),
   upper: (value) => String(value).toUpperCase(),
@@ -21,13 +18,6 @@ const helpers = Object.freeze({
   },
   coalesce: (...values) => values.find((value) => value !== undefined && value !== null),
 });
-(function call(udf, inputJson) {
-  const json = JSON.stringify(udf(JSON.parse(inputJson), helpers));
-  return json === undefined ? 'null' : json;
-});
-`,
-  { filename: 'udf:prelude' },
-);
 
 /** A compiled UDF: a script that evaluates to the UDF function in whatever context it runs in. */
 function compileUdf(udf) {
@@ -38,10 +28,10 @@ function compileUdf(udf) {
 
 /** Runs a compiled UDF on `input` (plain JSON data); returns its result as JSON text. */
 function runUdf(script, input) {
-  const context = vm.createContext(Object.create(null), { codeGeneration: { strings: false, wasm: false } });
-  const call = PRELUDE.runInContext(context);
+  const context = vm.createContext({ input, helpers }, { codeGeneration: { strings: false, wasm: false } });
   const udf = script.runInContext(context);
-  return String(call(udf, JSON.stringify(input)));
+  const json = JSON.stringify(udf(context.input, context.helpers));
+  return json === undefined ? 'null' : json;
 }
 
 module.exports = { compileUdf, runUdf };
