@@ -42,16 +42,22 @@ function routedFor(tenantId) {
   return tap.events.filter((e) => e.tenantId === tenantId);
 }
 
+function routedIds(tenantId) {
+  return routedFor(tenantId).map((e) => e.data.sourceEventId);
+}
+
 describe('the front of the pipeline, gateway to router', () => {
   test('events a tenant sends are routed once each, ids, tenant and event time intact, mapping applied', async () => {
     const events = eventBatch('acme-a', 5);
     const sent = await viaGateway(segment.services, '/api/v1/ingestion/events', { key: acme, method: 'POST', body: { events }, headers: { 'x-schema-version': '2' } });
     expect(sent.status).toBe(202);
     expect(sent.body.eventIds).toEqual(events.map((e) => e.eventId));
-    // a later request is the barrier: anything routed twice would arrive before it
-    const barrier = await viaGateway(segment.services, '/api/v1/ingestion/events', { key: acme, method: 'POST', body: eventBatch('acme-barrier', 1), headers: { 'x-schema-version': '2' } });
+    await tap.until(() => events.every((e) => routedIds('tenant-acme').includes(e.eventId)));
+    // a later request is a barrier for copies still on their way: a second copy of an event
+    // would be routed by then (transform may reorder, so the barrier comes after all five)
+    const barrier = await viaGateway(segment.services, '/api/v1/ingestion/events', { key: acme, method: 'POST', body: { events: eventBatch('acme-barrier', 1) }, headers: { 'x-schema-version': '2' } });
     expect(barrier.status).toBe(202);
-    await tap.until(() => routedFor('tenant-acme').some((e) => e.data.sourceEventId === 'acme-barrier-1'));
+    await tap.until(() => routedIds('tenant-acme').includes('acme-barrier-1'));
 
     const routed = routedFor('tenant-acme').filter((e) => e.data.sourceEventId.startsWith('acme-a-'));
     expect(routed.map((e) => e.data.sourceEventId).sort()).toEqual(events.map((e) => e.eventId).sort());
@@ -70,10 +76,10 @@ describe('the front of the pipeline, gateway to router', () => {
     const globexEvents = eventBatch('globex-a', 2);
     expect((await viaGateway(segment.services, '/api/v1/ingestion/events', { key: acme, method: 'POST', body: { events: [acmeSignup, acmeOther] } })).status).toBe(202);
     expect((await viaGateway(segment.services, '/api/v1/ingestion/events', { key: globex, method: 'POST', body: { events: globexEvents } })).status).toBe(202);
+    await tap.until(() => routedIds('tenant-acme').includes('acme-s-1') && routedFor('tenant-globex').length >= 2);
     const barrier = eventBatch('acme-barrier2', 1);
-    expect((await viaGateway(segment.services, '/api/v1/ingestion/events', { key: acme, method: 'POST', body: barrier })).status).toBe(202);
-    await tap.until(() => routedFor('tenant-acme').some((e) => e.data.sourceEventId === 'acme-barrier2-1')
-      && routedFor('tenant-globex').length >= 2);
+    expect((await viaGateway(segment.services, '/api/v1/ingestion/events', { key: acme, method: 'POST', body: { events: barrier } })).status).toBe(202);
+    await tap.until(() => routedIds('tenant-acme').includes('acme-barrier2-1'));
 
     const acmeIds = routedFor('tenant-acme').map((e) => e.data.sourceEventId);
     expect(acmeIds.filter((id) => id === 'acme-s-1')).toHaveLength(1);
