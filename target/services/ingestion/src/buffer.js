@@ -27,7 +27,7 @@ function createBuffer({ sink, clock, batchSize, flushMs, maxEvents, logger }) {
 
   // Starts the wait of the events held now; one timer at a time.
   function arm() {
-    if (timer === null) timer = clock.setTimeout(onTimer, flushMs);
+    if (timer === null) timer = clock.setInterval(onTimer, flushMs);
   }
 
   function onTimer() {

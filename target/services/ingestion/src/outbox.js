@@ -1,8 +1,8 @@
 'use strict';
 
 // The outbox relay: publishes stored events as ingestion.record envelopes, in outbox order, and
-// marks a row sent only once the broker confirmed it. A nack or a lost connection leaves the row
-// (and the rows after it) pending for the next run: the periodic relay sends them again.
+// marks the rows of a run sent in one statement. A run that fails is reported to its caller; the
+// periodic relay runs again.
 // Consumers deduplicate on the envelope id, which is the event id.
 
 function createOutboxRelay({ postgres, publisher, clock, logger, batchSize = 200 }) {
@@ -23,7 +23,6 @@ function createOutboxRelay({ postgres, publisher, clock, logger, batchSize = 200
           await publisher.publish(row.envelope.type, row.envelope);
         } catch (err) {
           failure = err;
-          break;
         }
         sent.push(row.seq);
       }

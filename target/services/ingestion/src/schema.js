@@ -20,11 +20,10 @@ const SUPPORTED_VERSIONS = Object.freeze([1, 2]);
 function requestedVersion(headers) {
   const header = headers['x-schema-version'];
   if (header === undefined) return 1;
-  const version = /^[0-9]{1,4}$/.test(header) ? Number(header) : NaN;
-  if (!SUPPORTED_VERSIONS.includes(version)) {
+  if (!/^[0-9]{1,4}$/.test(header) || !SUPPORTED_VERSIONS.includes(Number(header))) {
     throw ingestionError('INGEST_UNSUPPORTED_VERSION', `x-schema-version ${JSON.stringify(header)} is not supported; supported: ${SUPPORTED_VERSIONS.join(', ')}`);
   }
-  return version;
+  return header;
 }
 
 function describe(errors, index) {

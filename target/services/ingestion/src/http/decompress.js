@@ -4,25 +4,21 @@ const zlib = require('node:zlib');
 const { ingestionError } = require('../errors');
 
 // Request bodies may be sent gzip-compressed (Content-Encoding: gzip). The body limit of the HTTP
-// server counts the bytes on the wire; the inflated size has its own cap, so a small body that
-// inflates to gigabytes is refused while it is being inflated.
+// server counts the bytes on the wire.
 
 /**
- * The body's bytes after its content coding: identity as is, gzip inflated to at most
- * `maxInflatedBytes` (INGEST_PAYLOAD_TOO_LARGE beyond), anything else INGEST_UNSUPPORTED_MEDIA_TYPE.
+ * The body's bytes after its content coding: identity as is, gzip inflated, anything else
+ * INGEST_UNSUPPORTED_MEDIA_TYPE.
  */
-function decodeBody(raw, contentEncoding, { maxInflatedBytes }) {
+function decodeBody(raw, contentEncoding) {
   const coding = String(contentEncoding || 'identity').trim().toLowerCase();
   if (coding === 'identity') return raw;
   if (coding !== 'gzip' && coding !== 'x-gzip') {
     throw ingestionError('INGEST_UNSUPPORTED_MEDIA_TYPE', `content-encoding ${JSON.stringify(coding)} is not supported; use gzip or none`);
   }
   try {
-    return zlib.gunzipSync(raw, { maxOutputLength: maxInflatedBytes });
+    return zlib.gunzipSync(raw);
   } catch (err) {
-    if (err.code === 'ERR_BUFFER_TOO_LARGE') {
-      throw ingestionError('INGEST_PAYLOAD_TOO_LARGE', `inflated body is larger than ${maxInflatedBytes} bytes`);
-    }
     throw ingestionError('INGEST_INVALID_REQUEST', `body is not valid gzip: ${err.message}`);
   }
 }
