@@ -48,7 +48,7 @@ function escapeWord(word) {
 /** The regular expression of a valid pattern, to be tested against `'.' + routingKey`. */
 function compilePattern(pattern) {
   const parts = pattern.split('.').map((word) => {
-    if (word === '#') return '(?:\\.[^.]*)*';
+    if (word === '#') return '(?:\\.[^.]*)+';
     if (word === '*') return '\\.[^.]*';
     return `\\.${escapeWord(word)}`;
   });
