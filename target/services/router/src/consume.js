@@ -23,7 +23,7 @@ function routeOf(event) {
     const why = valid ? `type ${event.type} is not ${CONSUMED_TYPE}` : errors.map((e) => `${e.path}: ${e.message}`).join('; ');
     throw routerError('ROUTER_EVENT_INVALID', `event is not a ${CONSUMED_TYPE} envelope: ${why}`);
   }
-  const tenantId = event.tenantId;
+  const tenantId = event.tenant_id;
   return { tenantId, eventId: event.id, key: routingKeyOf(event.data), envelope: event };
 }
 

@@ -87,15 +87,16 @@ function createFanout({ publisher, sent, deadLetters, attempts = 3, logger }) {
    */
   async function deliver(route, subs) {
     const outcome = { published: [], deadLettered: [] };
-    for (const sub of subs) {
-      try {
+    let sub;
+    try {
+      for (sub of subs) {
         await deliverOne(route, sub);
         outcome.published.push(sub.id);
-      } catch (err) {
-        if (brokerGone(err)) throw err;
-        await deadLetters.add(route, { reason: 'publish-failed', subscriptionId: sub.id, err });
-        outcome.deadLettered.push(sub.id);
       }
+    } catch (err) {
+      if (brokerGone(err)) throw err;
+      await deadLetters.add(route, { reason: 'publish-failed', subscriptionId: sub.id, err });
+      outcome.deadLettered.push(sub.id);
     }
     return outcome;
   }

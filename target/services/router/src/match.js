@@ -48,7 +48,7 @@ function escapeWord(word) {
 /** The regular expression of a valid pattern, to be tested against `'.' + routingKey`. */
 function compilePattern(pattern) {
   const parts = pattern.split('.').map((word) => {
-    if (word === '#') return '(?:\\.[^.]*)*';
+    if (word === '#') return '(?:\\.[^.]*)+';
     if (word === '*') return '\\.[^.]*';
     return `\\.${escapeWord(word)}`;
   });
@@ -56,32 +56,25 @@ function compilePattern(pattern) {
 }
 
 /**
- * A matcher with its cache of compiled patterns.
- * `stats()` → `{ compiled, cached }`: patterns compiled since creation, and compiled patterns held.
- * @param {{ cacheSize?: number }} [options] compiled patterns kept (least recently used go first)
+ * A matcher with its cache of results.
+ * `stats()` → `{ compiled, cached }`: patterns compiled since creation, and results held.
+ * @param {{ cacheSize?: number }} [options] results kept (oldest go first)
  */
 function createMatcher({ cacheSize = DEFAULT_CACHE_SIZE } = {}) {
   const cache = new Map();
   let compiled = 0;
 
-  function regexFor(pattern) {
-    let regex = cache.get(pattern);
-    if (regex !== undefined) {
-      // Re-inserted so the map's order is least recently used first.
-      cache.delete(pattern);
-      cache.set(pattern, regex);
-      return regex;
-    }
-    regex = compilePattern(pattern);
-    compiled += 1;
-    if (cache.size >= cacheSize) cache.delete(cache.keys().next().value);
-    cache.set(pattern, regex);
-    return regex;
-  }
-
   /** Whether routing key `key` matches `pattern`. */
   function matches(pattern, key) {
-    return regexFor(pattern).test(`.${key}`);
+    const entry = `${pattern} ${key}`;
+    let hit = cache.get(entry);
+    if (hit === undefined) {
+      hit = compilePattern(pattern).test(`.${key}`);
+      compiled += 1;
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value);
+      cache.set(entry, hit);
+    }
+    return hit;
   }
 
   /** The subscriptions (`{ pattern }`) whose pattern matches `key`, in their given order. */
