@@ -33,17 +33,26 @@ function createOutboxRelay({ postgres, publisher, clock, logger, batchSize = 200
     });
   }
 
+  // Set by every call; a run goes round again while it is set, so rows written after the run's
+  // SELECT are sent by that run and do not wait for the periodic relay.
+  let requested = false;
+
   /** Publishes every pending row; concurrent callers share one run. Resolves with how many were sent. */
   function flush() {
+    requested = true;
     if (!running) {
       running = (async () => {
         let total = 0;
-        for (;;) {
-          const { selected, sent, failure } = await relayOnce();
-          total += sent;
-          if (failure) throw Object.assign(failure, { sentBefore: total });
-          if (selected < batchSize) return total;
+        while (requested) {
+          requested = false;
+          for (;;) {
+            const { selected, sent, failure } = await relayOnce();
+            total += sent;
+            if (failure) throw Object.assign(failure, { sentBefore: total });
+            if (selected < batchSize) break;
+          }
         }
+        return total;
       })().finally(() => {
         running = null;
       });
