@@ -120,6 +120,19 @@ describe('discover', () => {
     assert.deepEqual(after.bugs.map((b) => [b.id, b.dependsOn]), [['N1', ['X1']], ['R1', []], ['X1', ['N1']]]);
   });
 
+  test('a stopped discover keeps the lists it measured (written bug by bug)', async () => {
+    const m = await wrongManifest('interrupted');
+    const real = await fakeJest(() => expected.get('R1')!);
+    const runner: CommandRunner = async (cmd, args, opts) => {
+      if (path.basename(opts.cwd ?? '').endsWith('-only-X1')) throw new Error('the machine went away');
+      return real.runner(cmd, args, opts);
+    };
+    await assert.rejects(discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['R1', 'X1'], runner, write: true }));
+    const after = await loadManifest(m);
+    assert.deepEqual([...after.bugs.find((b) => b.id === 'R1')!.failToPass].sort(), expected.get('R1'));
+    assert.deepEqual(after.bugs.find((b) => b.id === 'X1')!.failToPass, ['unit/stats.test.js › stats › finds the maximum']);
+  });
+
   test('the CLI command: progress on stderr, the report on stdout; a bad --repeat is a usage error', async () => {
     const m = await wrongManifest('cli');
     let stdout = '';

@@ -91,7 +91,13 @@ export async function discover(opts: DiscoverOptions = {}): Promise<DiscoverRepo
 
     const ctx: DiscoverCtx = { opts, targetDir, manifestPath, fixesDir, manifest, nodeModules, inventory, tmp, repeat, track };
     const found: DiscoveredBug[] = [];
-    for (const [i, bug] of selected.entries()) found.push(await discoverOne(ctx, bug, i + 1));
+    for (const [i, bug] of selected.entries()) {
+      const one = await discoverOne(ctx, bug, i + 1);
+      found.push(one);
+      // each list as soon as it is measured: a whole-manifest discover takes an hour or more, and
+      // one that is stopped keeps what it finished (dependsOn needs every list, so it waits)
+      if (opts.write === true && one.ok) await writeFailToPass(manifestPath, new Map([[one.id, one.failToPass]]));
+    }
     const masking = maskingWith(manifest, found);
     const written = opts.write === true && (await writeFindings(manifestPath, found, masking));
     return {
