@@ -46,12 +46,9 @@ function maskingWith(manifest: Manifest, found: DiscoveredBug[]): MaskingSummary
   });
 }
 
-/** Writes the usable lists and the masking they imply; nothing when no list is usable. Returns whether it wrote. */
-async function writeFindings(manifestPath: string, found: DiscoveredBug[], masking: MaskingSummary[]): Promise<boolean> {
-  const usable = new Map(found.filter((b) => b.ok).map((b) => [b.id, b.failToPass]));
-  if (usable.size === 0) return false;
-  await writeFailToPass(manifestPath, usable);
-  for (const b of found) if (usable.has(b.id)) b.written = true;
+/** Writes the masking the recorded lists imply (each list was written as it was measured); nothing when none was usable. */
+async function writeMasking(manifestPath: string, found: DiscoveredBug[], masking: MaskingSummary[]): Promise<boolean> {
+  if (!found.some((b) => b.written)) return false;
   await writeDependsOn(manifestPath, new Map(masking.map((m) => [m.id, m.dependsOn])));
   return true;
 }
@@ -96,10 +93,13 @@ export async function discover(opts: DiscoverOptions = {}): Promise<DiscoverRepo
       found.push(one);
       // each list as soon as it is measured: a whole-manifest discover takes an hour or more, and
       // one that is stopped keeps what it finished (dependsOn needs every list, so it waits)
-      if (opts.write === true && one.ok) await writeFailToPass(manifestPath, new Map([[one.id, one.failToPass]]));
+      if (opts.write === true && one.ok) {
+        await writeFailToPass(manifestPath, new Map([[one.id, one.failToPass]]));
+        one.written = true;
+      }
     }
     const masking = maskingWith(manifest, found);
-    const written = opts.write === true && (await writeFindings(manifestPath, found, masking));
+    const written = opts.write === true && (await writeMasking(manifestPath, found, masking));
     return {
       ok: found.every((b) => b.ok),
       manifest: manifestPath,
