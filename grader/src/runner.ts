@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { onExit } from 'signal-exit';
 import { GraderError } from './errors.ts';
 import { openResultsChannel, RESULTS_FD_ENV, type ResultsChannel } from './results-channel.ts';
 import type { CommandRunner, RunnerOutput } from './types.ts';
@@ -6,8 +7,9 @@ import type { CommandRunner, RunnerOutput } from './types.ts';
 const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 const KILL_GRACE_MS = 2000;
 
-// Process groups still running, killed if the grader itself exits (Ctrl-C, crash), so a jest worker
-// never outlives the grade that started it.
+// Process groups still running, killed if the grader itself exits (Ctrl-C, SIGTERM, crash), so a
+// jest worker never outlives the grade that started it. A plain 'exit' listener is not enough: a
+// signal ends node without 'exit', and execa's own cleanup kills only the group's leader.
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
@@ -22,7 +24,9 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  // signal-exit re-raises the signal afterwards only when nothing else listens for it, so a host
+  // that handles SIGTERM itself (the environment server) keeps its own shutdown.
+  onExit(() => {
     for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
   });
 }

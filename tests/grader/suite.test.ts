@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -208,6 +210,31 @@ describe('processRunner', () => {
   test('reports exit codes and output of a normal run', async () => {
     const out = await processRunner()('sh', ['-c', 'echo out; echo err >&2; exit 3'], { cwd: tmp.dir, env: { PATH: process.env.PATH ?? '' }, timeoutMs: 10_000 });
     assert.deepEqual(out, { exitCode: 3, stdout: 'out\n', stderr: 'err\n', timedOut: false });
+  });
+
+  test('a grader stopped by SIGTERM takes its running group with it, then dies of the signal', async () => {
+    const pidFile = path.join(tmp.dir, 'sigterm-grandchild.pid');
+    const runnerUrl = new URL('../../grader/src/runner.ts', import.meta.url).href;
+    // The grader process prints "running" once the run's shell has backgrounded its sleeper.
+    const script = `
+      import { processRunner } from ${JSON.stringify(runnerUrl)};
+      processRunner()('sh', ['-c', 'sleep 60 & echo $! > ${pidFile}; echo started; wait'], { cwd: ${JSON.stringify(tmp.dir)}, env: { PATH: process.env.PATH }, timeoutMs: 60000 });
+      const timer = setInterval(async () => {
+        const fs = await import('node:fs');
+        if (fs.existsSync(${JSON.stringify(pidFile)}) && fs.readFileSync(${JSON.stringify(pidFile)}, 'utf8').endsWith('\\n')) { clearInterval(timer); console.log('running'); }
+      }, 20);`;
+    const grader = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = once(grader, 'exit');
+    let out = '';
+    for await (const chunk of grader.stdout) {
+      out += String(chunk);
+      if (out.includes('running')) break;
+    }
+    const pid = Number((await readFile(pidFile, 'utf8')).trim());
+    grader.kill('SIGTERM');
+    const [code, signal] = await exited;
+    assert.deepEqual({ code, signal }, { code: null, signal: 'SIGTERM' }, 'the signal is re-raised: nothing else handled it');
+    assert.ok(await isGone(pid), 'the sleeper the run started is gone');
   });
 
   test('a command that cannot start is an infra error', async () => {
