@@ -54,9 +54,9 @@ export const COMMANDS: Record<string, { options: Options; positionals: number; u
     usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--quick] [--full] [--require-validity] [--dry-run] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   discover: {
-    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, write: { type: 'boolean' }, fixes: { type: 'string' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
+    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, full: { type: 'boolean' }, write: { type: 'boolean' }, fixes: { type: 'string' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
     positionals: 0,
-    usage: 'discover [--bugs ids] [--repeat k] [--write] [--quiet] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
+    usage: 'discover [--bugs ids] [--repeat k] [--full] [--write] [--quiet] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   masking: {
     options: { ...COMMON, manifest: { type: 'string' }, write: { type: 'boolean' } },

@@ -161,7 +161,7 @@ async function dispatchProofs(p: Parsed): Promise<CommandOutcome<unknown> | unde
   if (p.command === 'discover') {
     const { discoverCommand } = await import('./commands/discover.ts');
     const repeat = int('repeat', values.repeat, 1);
-    return discoverCommand({ ...common, ...(repeat !== undefined ? { repeat } : {}), ...(values.write ? { write: true } : {}) });
+    return discoverCommand({ ...common, ...(repeat !== undefined ? { repeat } : {}), ...(values.write ? { write: true } : {}), ...(values.full ? { full: true } : {}) });
   }
   return undefined;
 }

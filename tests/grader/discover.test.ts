@@ -73,11 +73,24 @@ describe('discover', () => {
     assert.equal(after.bugs.find((b) => b.id === 'R1')?.validation, undefined, 'a changed list loses its stale validation');
   });
 
+  test('runs only the test files a bug\'s fix can affect, and finds what the whole suite finds', async () => {
+    const m = await wrongManifest('affected');
+    const labels: string[] = [];
+    const report = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, progress: (e) => { if (e.phase === 'start') labels.push(e.label); } });
+    assert.equal(report.ok, true, JSON.stringify(report.bugs.map((b) => b.problems)));
+    for (const b of report.bugs) assert.deepEqual(b.failToPass, expected.get(b.id), b.id);
+    assert.match(labels[1] ?? '', /^dependency map of the all-fixed tree/);
+    const scoped = labels.filter((l) => / affected test file\(s\) \(run /.test(l));
+    assert.ok(scoped.length > 0, `some bug ran a narrowed suite: ${labels.join(' | ')}`);
+    const whole = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, full: true });
+    assert.deepEqual(whole.bugs.map((b) => [b.id, b.failToPass]), report.bugs.map((b) => [b.id, b.failToPass]));
+  });
+
   test('without --write it only reports; --bugs narrows the run', async () => {
     const m = await wrongManifest('dry');
     const before = await readFile(m, 'utf8');
     const { runner, calls } = await fakeJest(() => [...expected.get('X1')!]);
-    const report = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['X1'], runner, repeat: 2 });
+    const report = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['X1'], runner, full: true, repeat: 2 });
     assert.equal(calls(), 2);
     assert.equal(report.ok, true);
     assert.equal(report.written, false);
@@ -92,7 +105,7 @@ describe('discover', () => {
     const b = 'unit/stats.test.js › stats › finds the maximum';
     // N1: run 1 fails a, run 2 fails a and b; R1: nothing fails
     const { runner } = await fakeJest((call) => (call === 1 ? [a] : call === 2 ? [a, b] : []));
-    const report = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['N1', 'R1'], runner, repeat: 2, write: true });
+    const report = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['N1', 'R1'], runner, full: true, repeat: 2, write: true });
     assert.equal(report.ok, false);
     const [n1, r1] = report.bugs;
     assert.equal(n1?.stable, false);
@@ -109,7 +122,7 @@ describe('discover', () => {
     const shared = expected.get('N1')![0]!;
     // with only N1 present its own test fails; with only X1 present, X1's tests and N1's test fail
     const { runner } = await fakeJest((call) => (call === 1 ? [shared] : [...expected.get('X1')!, shared]));
-    const report = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['N1', 'X1'], runner, write: true });
+    const report = await discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['N1', 'X1'], runner, full: true, write: true });
     assert.equal(report.ok, true, JSON.stringify(report.bugs.map((b) => b.problems)));
     const byId = new Map(report.masking.map((x) => [x.id, x]));
     assert.deepEqual(byId.get('N1')?.dependsOn, ['X1']);
@@ -127,7 +140,7 @@ describe('discover', () => {
       if (path.basename(opts.cwd ?? '').endsWith('-only-X1')) throw new Error('the machine went away');
       return real.runner(cmd, args, opts);
     };
-    await assert.rejects(discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['R1', 'X1'], runner, write: true }));
+    await assert.rejects(discover({ targetDir: FIXTURE_TARGET, manifestPath: m, bugs: ['R1', 'X1'], runner, full: true, write: true }));
     const after = await loadManifest(m);
     assert.deepEqual([...after.bugs.find((b) => b.id === 'R1')!.failToPass].sort(), expected.get('R1'));
     assert.deepEqual(after.bugs.find((b) => b.id === 'X1')!.failToPass, ['unit/stats.test.js › stats › finds the maximum']);
@@ -146,6 +159,13 @@ describe('discover', () => {
     const json = JSON.parse(stdout) as { ok: boolean; bugs: Array<{ id: string; failToPass: string[] }> };
     assert.equal(json.ok, true);
     assert.deepEqual(json.bugs[0]?.failToPass, expected.get('N1'));
+    assert.match(stderr, /only N1 present: 1 affected test file\(s\) \(run 1\/1\) ok/);
+    stderr = '';
+    const full = await main(
+      ['discover', '--bugs', 'N1', '--full', '--target', FIXTURE_TARGET, '--manifest', m, '--skip-preflight', '--json'],
+      { stdout: sink(() => {}), stderr: sink((x) => { stderr += x; }) as unknown as NodeJS.WriteStream, cwd: REPO },
+    );
+    assert.equal(full, 0, stderr);
     assert.match(stderr, /only N1 present: whole suite \(run 1\/1\) ok/);
     const bad = await main(['discover', '--repeat', '0', '--manifest', m, '--json'], { stdout: sink(() => {}), stderr: sink(() => {}) as unknown as NodeJS.WriteStream, cwd: REPO });
     assert.equal(bad, 2);

@@ -28,6 +28,8 @@ export interface DiscoverCommandOptions extends CommonOptions {
   /** Comma-separated ids; default every active bug. */
   bugs?: string;
   repeat?: number;
+  /** Whole suite for every bug instead of the files its fix can affect. */
+  full?: boolean;
   write?: boolean;
   targetDir?: string;
   manifestPath?: string;
@@ -47,6 +49,7 @@ export async function discoverCommand(opts: DiscoverCommandOptions): Promise<Com
     ...(opts.bugs !== undefined ? { bugs: parseBugList(opts.bugs) } : {}),
     ...(opts.repeat !== undefined ? { repeat: opts.repeat } : {}),
     ...(opts.write ? { write: true } : {}),
+    ...(opts.full ? { full: true } : {}),
     ...(targetDir ? { targetDir } : {}),
     ...(manifestPath ? { manifestPath } : {}),
     ...(fixesDir ? { fixesDir } : {}),

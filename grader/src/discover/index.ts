@@ -10,13 +10,15 @@ import { measureMasking } from '../masking.ts';
 import { resolveManifestRun } from '../manifest-run.ts';
 import { snapshotTarget } from '../materialize.ts';
 import { discoverOne, type DiscoverCtx } from './runs.ts';
+import { allFixedSelection } from './selection.ts';
 import type { DiscoveredBug, DiscoverOptions, DiscoverReport, MaskingSummary } from './types.ts';
 
 export type { DiscoveredBug, DiscoverOptions, DiscoverReport, MaskingSummary } from './types.ts';
 
 // `discover`: finds each bug's failToPass empirically, the way verify checks it. For every bug the
-// tree with only that bug present (the shipped target plus every other fix) runs the whole suite,
-// k times; the tests that do not pass in it are its failToPass. The lists of all k runs must agree
+// tree with only that bug present (the shipped target plus every other fix) runs the test files its
+// fix can affect by the all-fixed tree's dependency map (the whole suite with --full), k times; the
+// tests that do not pass in it are its failToPass. The lists of all k runs must agree
 // (a test that fails in some runs only is flaky, and verify would reject it), and a bug must fail
 // at least one test. The same lists give the measured masking (masking.ts): dependsOn of every
 // active bug, from this run's lists for the bugs it ran and the recorded lists for the others.
@@ -62,7 +64,7 @@ async function writeMasking(manifestPath: string, found: DiscoveredBug[], maskin
 export async function discover(opts: DiscoverOptions = {}): Promise<DiscoverReport> {
   const started = performance.now();
   const { repeat, liveTargetDir, manifestPath, fixesDir, manifest, selected } = await resolveManifestRun(opts, opts.repeat ?? 1);
-  const track = progressTracker(opts, 1 + selected.length * repeat);
+  const track = progressTracker(opts, (opts.full ? 1 : 2) + selected.length * repeat);
 
   if (opts.preflight) {
     const down = await opts.preflight();
@@ -86,7 +88,12 @@ export async function discover(opts: DiscoverOptions = {}): Promise<DiscoverRepo
     });
     if (inventory.length === 0) throw new GraderError('GRADER_ERR_INVENTORY', 'the pristine suite has no tests');
 
-    const ctx: DiscoverCtx = { opts, targetDir, manifestPath, fixesDir, manifest, nodeModules, inventory, tmp, repeat, track };
+    const base = { opts, targetDir, manifestPath, fixesDir, manifest, nodeModules, inventory, tmp, repeat };
+    const selection = opts.full ? undefined : await track('dependency map of the all-fixed tree', async () => {
+      const sel = await allFixedSelection(base);
+      return { value: sel, ok: true, detail: `${Object.keys(sel.map.files).length} test files${sel.cached ? ' (stored)' : ' (recorded)'}` };
+    });
+    const ctx: DiscoverCtx = { ...base, track, ...(selection ? { selection } : {}) };
     const found: DiscoveredBug[] = [];
     for (const [i, bug] of selected.entries()) {
       const one = await discoverOne(ctx, bug, i + 1);

@@ -4,6 +4,7 @@ import { GraderError } from '../errors.ts';
 import type { BugEntry, Manifest } from '../manifest.ts';
 import { materialize } from '../materialize.ts';
 import { runSuite } from '../run-suite.ts';
+import { filesForBug, type DiscoverSelection } from './selection.ts';
 import type { DiscoveredBug, DiscoverOptions } from './types.ts';
 
 export interface DiscoverCtx {
@@ -16,6 +17,8 @@ export interface DiscoverCtx {
   inventory: string[];
   tmp: string;
   repeat: number;
+  /** The all-fixed tree's dependency map, to run only the files a bug can affect; none = whole suite. */
+  selection?: DiscoverSelection;
   /** Numbered progress: `track(label, fn)` reports start and end. */
   track: <T>(label: string, fn: () => Promise<{ value: T; ok: boolean; detail?: string }>) => Promise<T>;
 }
@@ -24,16 +27,19 @@ export function sorted(ids: Iterable<string>): string[] {
   return [...new Set(ids)].sort();
 }
 
-/** The not-passed list of each of k whole-suite runs of the tree with only this bug present. */
+/** The not-passed list of each of k runs (the affected files, or the whole suite) of the tree with only this bug present. */
 async function runOnly(ctx: DiscoverCtx, bug: BugEntry, dir: string): Promise<{ runs: string[][]; timedOut: boolean }> {
   const { opts } = ctx;
   const runs: string[][] = [];
   let timedOut = false;
+  const files = await filesForBug(ctx, bug, dir);
+  const scope = files ? `${files.length} affected test file(s)` : 'whole suite';
   for (let run = 1; run <= ctx.repeat; run += 1) {
-    const label = `only ${bug.id} present: whole suite (run ${run}/${ctx.repeat})`;
+    const label = `only ${bug.id} present: ${scope} (run ${run}/${ctx.repeat})`;
     await ctx.track(label, async () => {
       const result = await runSuite({
         dir, expected: ctx.inventory,
+        ...(files ? { files } : {}),
         ...(opts.runner ? { runner: opts.runner } : {}),
         ...(opts.env ? { env: opts.env } : {}),
         ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),

@@ -7,6 +7,8 @@ export interface DiscoverOptions {
   fixesDir?: string;
   /** Only these bugs (default: every active bug). */
   bugs?: string[];
+  /** Run the whole suite for every bug instead of the files its fix can affect (default false). */
+  full?: boolean;
   /** Suite runs per bug (default 1); every run must give the same list. */
   repeat?: number;
   /** Write the lists, and the measured dependsOn of every active bug, into the manifest (default false: report only). */

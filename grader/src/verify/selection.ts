@@ -1,12 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { affectedFiles, type Change } from '../depmap/affected.ts';
+import { affectedFiles } from '../depmap/affected.ts';
 import { buildDepMap } from '../depmap/map.ts';
 import { depMapPath, writeDepMap } from '../depmap/store.ts';
+import { listTreeFiles, patchChanges } from '../depmap/tree-changes.ts';
 import { variantFile } from '../fix-variants.ts';
 import { hashTree } from '../hash.ts';
 import type { BugEntry, FixVariant } from '../manifest.ts';
-import { fixPath, patchedFiles } from '../materialize.ts';
+import { fixPath } from '../materialize.ts';
 import { testPathOf } from '../results.ts';
 import type { FileDeps } from '../types.ts';
 import type { Ctx } from './types.ts';
@@ -16,39 +16,11 @@ import type { Ctx } from './types.ts';
 // cannot affect (by the all-fixed tree's dependency map) passes in their tree too, so running the
 // affected files proves what a whole-suite run proves (docs/incremental-grading.md).
 
-async function listFiles(root: string, rel: string, out: Set<string>): Promise<void> {
-  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
-    if (e.name === 'node_modules') continue;
-    const child = rel === '' ? e.name : `${rel}/${e.name}`;
-    if (e.isDirectory()) await listFiles(root, child, out);
-    else out.add(child);
-  }
-}
-
 /** Keeps the all-fixed tree's map (and its file list) from its recorded run; stores it with the inventory unless a dry run. */
 export async function keepAllFixedMap(ctx: Ctx, dir: string, deps: Record<string, FileDeps>): Promise<void> {
   const map = await buildDepMap(dir, await hashTree(dir), deps);
-  const files = new Set<string>();
-  await listFiles(path.resolve(dir), '', files);
-  ctx.selection = { map, allFixedFiles: files };
+  ctx.selection = { map, allFixedFiles: await listTreeFiles(path.resolve(dir)) };
   if (ctx.opts.write !== false) await writeDepMap(depMapPath(ctx.manifestPath), map);
-}
-
-/** The patch's files as changes against the all-fixed tree (a file it does not have is added, one the tree with the patch lacks is removed). */
-async function changesOf(ctx: Ctx, patchFile: string, treeDir: string): Promise<Change[]> {
-  const files = patchedFiles(await readFile(patchFile, 'utf8'));
-  const had = ctx.selection!.allFixedFiles;
-  const out: Change[] = [];
-  for (const f of files) {
-    let has = true;
-    try {
-      await readFile(path.join(treeDir, f));
-    } catch {
-      has = false;
-    }
-    out.push({ path: f, kind: !had.has(f) ? 'added' : has ? 'modified' : 'removed' });
-  }
-  return out;
 }
 
 /**
@@ -57,8 +29,9 @@ async function changesOf(ctx: Ctx, patchFile: string, treeDir: string): Promise<
  */
 export async function affectedSelection(ctx: Ctx, bug: BugEntry, treeDir: string, variant?: FixVariant): Promise<string[] | undefined> {
   if (ctx.full || !ctx.selection) return undefined;
-  const changes = await changesOf(ctx, fixPath(bug, ctx.fixesDir), treeDir);
-  if (variant) changes.push(...(await changesOf(ctx, variantFile(ctx.manifestDir, variant), treeDir)));
+  const { allFixedFiles } = ctx.selection;
+  const changes = await patchChanges(allFixedFiles, fixPath(bug, ctx.fixesDir), treeDir);
+  if (variant) changes.push(...(await patchChanges(allFixedFiles, variantFile(ctx.manifestDir, variant), treeDir)));
   const affected = affectedFiles(ctx.selection.map, changes);
   if (affected.everything) return undefined;
   // test files the map does not know (none, when the inventory and the map come from the same tree) run too

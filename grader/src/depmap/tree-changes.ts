@@ -1,0 +1,37 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { patchedFiles } from '../materialize.ts';
+import type { Change } from './affected.ts';
+
+// A bug's tree (or a fix variant's) differs from the all-fixed tree only in the files its patches
+// name. These helpers turn a patch into those differences, as changes against the all-fixed tree,
+// for the dependency map to select from (verify and discover both select this way).
+
+/** Every file of a tree, relative to it, node_modules left out. */
+export async function listTreeFiles(root: string, rel = '', out = new Set<string>()): Promise<Set<string>> {
+  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    if (e.name === 'node_modules') continue;
+    const child = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) await listTreeFiles(root, child, out);
+    else out.add(child);
+  }
+  return out;
+}
+
+/**
+ * The files `patchFile` names, as changes from the all-fixed tree (whose files are `allFixedFiles`)
+ * to `treeDir`: a file the all-fixed tree lacks is added, one `treeDir` lacks is removed.
+ */
+export async function patchChanges(allFixedFiles: ReadonlySet<string>, patchFile: string, treeDir: string): Promise<Change[]> {
+  const out: Change[] = [];
+  for (const f of patchedFiles(await readFile(patchFile, 'utf8'))) {
+    let has = true;
+    try {
+      await readFile(path.join(treeDir, f));
+    } catch {
+      has = false;
+    }
+    out.push({ path: f, kind: !allFixedFiles.has(f) ? 'added' : has ? 'modified' : 'removed' });
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { affectedFiles } from '../depmap/affected.ts';
+import type { DepMap } from '../depmap/map.ts';
+import { depMapPath, readDepMap, recordDepMap, writeDepMap } from '../depmap/store.ts';
+import { listTreeFiles, patchChanges } from '../depmap/tree-changes.ts';
+import { hashTree } from '../hash.ts';
+import type { BugEntry } from '../manifest.ts';
+import { fixPath, materialize } from '../materialize.ts';
+import { testPathOf } from '../results.ts';
+import type { DiscoverCtx } from './runs.ts';
+
+// Which test files discover runs for a bug. The tree with only the bug present differs from the
+// all-fixed tree in the files of the bug's fix patch, and the all-fixed tree passes every test (the
+// dependency map is recorded only on a run of it that passed whole): a file those changes cannot
+// affect passes with the bug present too, so it cannot be in the bug's failToPass. Running the
+// affected files finds the same list as a whole-suite run (docs/incremental-grading.md), in a
+// fraction of the time for a bug of one service. A change the map cannot reason about (packages,
+// configuration) or a file that depends on everything still means the whole suite.
+
+export interface DiscoverSelection {
+  map: DepMap;
+  allFixedFiles: Set<string>;
+  /** The stored map matched the all-fixed tree (false: it was recorded by this run). */
+  cached: boolean;
+}
+
+/** The all-fixed tree's map (stored, or recorded now: one whole-suite run) and its file list. */
+export async function allFixedSelection(ctx: Omit<DiscoverCtx, 'selection' | 'track'>): Promise<DiscoverSelection> {
+  const { opts } = ctx;
+  const dir = path.join(ctx.tmp, 'all-fixed');
+  await materialize({ bugs: 'none', out: dir, targetDir: ctx.targetDir, manifestPath: ctx.manifestPath, fixesDir: ctx.fixesDir, manifest: ctx.manifest, linkNodeModules: ctx.nodeModules });
+  const file = depMapPath(ctx.manifestPath);
+  const allFixedFiles = await listTreeFiles(dir);
+  const stored = await readDepMap(file, await hashTree(dir));
+  if (stored) return { map: stored, allFixedFiles, cached: true };
+  const map = await recordDepMap(dir, {
+    ...(opts.runner ? { runner: opts.runner } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.preflight ? { preflight: opts.preflight } : {}),
+  });
+  if (opts.write === true) await writeDepMap(file, map);
+  return { map, allFixedFiles, cached: false };
+}
+
+/** The test files to run with only `bug` present in `treeDir`; undefined = the whole suite. */
+export async function filesForBug(ctx: DiscoverCtx, bug: BugEntry, treeDir: string): Promise<string[] | undefined> {
+  if (!ctx.selection) return undefined;
+  const { map, allFixedFiles } = ctx.selection;
+  const affected = affectedFiles(map, await patchChanges(allFixedFiles, fixPath(bug, ctx.fixesDir), treeDir));
+  if (affected.everything) return undefined;
+  // test files the map does not know run too, and so do the files of the list recorded before
+  const known = new Set(Object.keys(map.files));
+  const unknown = ctx.inventory.map(testPathOf).filter((f) => !known.has(f));
+  return [...new Set([...affected.files, ...unknown, ...bug.failToPass.map(testPathOf)])].sort();
+}
