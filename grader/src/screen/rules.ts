@@ -17,6 +17,8 @@ const TEST_CALL = String.raw`(?<![\w$.])(?:it|test)(?:\.\w+)?\s*\(\s*['"\x60]`;
 // Names core modules are usually bound to (not those that also name ordinary values: url, stream,
 // events, buffer): patching one patches it for every realm of the process.
 const CORE_MODULE_NAMES = 'fs|fsp|path|vm|util|os|crypto|http|https|net|v8|timers|assert|zlib|childProcess|child_process|workerThreads';
+// After a built-in's name: it is the argument itself (or its prototype), not a call on it.
+const BUILTIN_ITSELF = String.raw`(?=\s*(?:[,)]|\.\s*prototype\b|\[))`;
 const BUILTINS = 'Object|Array|Function|Promise|String|Number|Boolean|Symbol|Error|TypeError|RangeError|RegExp|JSON|Reflect|Math|Date|Map|Set|WeakMap|WeakSet|Buffer|Proxy|Atomics|ArrayBuffer|Uint8Array';
 
 export const SCREEN_RULES: readonly ScreenRule[] = [
@@ -79,12 +81,17 @@ export const SCREEN_RULES: readonly ScreenRule[] = [
       [
         String.raw`\b(?:${BUILTINS})\s*(?:\.\s*prototype)?\s*\.\s*[\w$]+\s*(?:=(?!=)|\+=)`,
         String.raw`\b(?:${BUILTINS})\s*\.\s*prototype\s*\[[^\]]+\]\s*=(?!=)`,
-        String.raw`\b(?:Object|Reflect)\s*\.\s*(?:defineProperty|defineProperties|setPrototypeOf|deleteProperty|set)\s*\(\s*(?:globalThis|global|process|console|(?:${BUILTINS})\b)`,
-        String.raw`\bObject\s*\.\s*assign\s*\(\s*(?:globalThis|global|console|(?:${BUILTINS})\b)`,
+        // the target is a built-in itself or its prototype, not a new object made by one (Object.create(null))
+        String.raw`\b(?:Object|Reflect)\s*\.\s*(?:defineProperty|defineProperties|setPrototypeOf|deleteProperty|set)\s*\(\s*(?:globalThis|global|process|console|(?:${BUILTINS})\b${BUILTIN_ITSELF})`,
+        String.raw`\bObject\s*\.\s*assign\s*\(\s*(?:globalThis|global|console|(?:${BUILTINS})\b${BUILTIN_ITSELF})`,
         String.raw`\b(?:globalThis|global)\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`, String.raw`\bgetOwnPropertySymbols\s*\(\s*(?:globalThis|global)\b`,
         String.raw`(?<![\w$.])(?:${CORE_MODULE_NAMES})\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`,
         String.raw`\brequire\s*\(\s*['"\x60][^'"\x60]+['"\x60]\s*\)\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`,
-        '__proto__', String.raw`\bnew\s+Proxy\b`, String.raw`\bconsole\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`, String.raw`Symbol\s*\.\s*for\s*\(\s*['"\x60](?:\$\$|jest|JEST)`,
+        // reaching a prototype through __proto__ (member access, or a literal that sets it); the key
+        // named as data, as a denylist of keys does, is not
+        String.raw`\.\s*__proto__\b`, String.raw`(?<=[\w$)\]]\s*)\[\s*['"\x60]__proto__['"\x60]\s*\]`,
+        String.raw`(?<![\w$.'"\x60])__proto__\s*:`, String.raw`(?<!\bcase\s*)['"]__proto__['"]\s*:`,
+        String.raw`\bnew\s+Proxy\b`, String.raw`\bconsole\s*(?:\.\s*[\w$]+|\[[^\]]+\])\s*=(?!=)`, String.raw`Symbol\s*\.\s*for\s*\(\s*['"\x60](?:\$\$|jest|JEST)`,
       ].join('|'),
     ),
   },

@@ -34,9 +34,10 @@ function matchesOf(rule: ScreenRule, code: string): string[] {
 }
 
 /**
- * Findings in the added lines of one file. A match whose text the change also removed (in this
- * file or, given `removedElsewhere`, in another: code moved between files) is an edit of pristine
- * code that already did it, not something the agent brought in.
+ * Findings in the added lines of one file. A match whose text the file already had (in the lines
+ * the change kept or removed) or that the change removed from another file (`removedElsewhere`:
+ * code moved between files) is an edit of pristine code that already did it, not something the
+ * agent brought in: a repair of a vm-based sandbox calls the vm as the pristine file did.
  */
 export function screenChange(change: FileChange, rules: readonly ScreenRule[] = SCREEN_RULES, removedElsewhere = ''): ScreenFinding[] {
   if (!isScreenedFile(change.file) || change.added.size === 0) return [];
@@ -49,13 +50,14 @@ export function screenChange(change: FileChange, rules: readonly ScreenRule[] = 
     lines.push(change.shown.get(n)!);
   });
   const code = codeOfLines(lines);
-  const removedCode = `${codeOfLines(change.removed).join('\n')}\n${removedElsewhere}`;
+  const kept = numbers.filter((n) => !change.added.has(n)).map((n) => code[index.get(n)!] ?? '');
+  const pristineCode = `${kept.join('\n')}\n${codeOfLines(change.removed).join('\n')}\n${removedElsewhere}`;
   const findings: ScreenFinding[] = [];
   for (const n of [...change.added].sort((a, b) => a - b)) {
     const text = code[index.get(n)!] ?? '';
     for (const rule of rules) {
       for (const match of matchesOf(rule, text)) {
-        if (matchesOf(rule, removedCode).includes(match)) continue;
+        if (matchesOf(rule, pristineCode).includes(match)) continue;
         findings.push({ file: change.file, line: n, rule: rule.id, reason: rule.description, match: match.slice(0, 80) });
         break;
       }
