@@ -17,16 +17,18 @@ let harnesses = 0;
  * @param {object} [options.env] service env on top of the namespace's
  * @param {object} [options.clock]
  * @param {string} [options.prefix] reuse the Redis prefix of another harness (same state)
- * @param {object} [options.publisher]
+ * @param {object|null} [options.publisher] null: the service publishes to the broker itself
+ * @param {object} [options.clients] clients to use instead of the service's own
+ * @param {string} [options.consumerName] AGGREGATE_CONSUMER (default: one per harness)
  */
-async function aggregateHarness(ns, { env = {}, clock = createFakeClock(Date.UTC(2024, 4, 1, 10)), prefix, publisher = recordingPublisher() } = {}) {
+async function aggregateHarness(ns, { env = {}, clock = createFakeClock(Date.UTC(2024, 4, 1, 10)), prefix, publisher = recordingPublisher(), clients = {}, consumerName } = {}) {
   harnesses += 1;
   const redisPrefix = prefix || `${ns.env.REDIS_PREFIX}h${harnesses}:`;
   const service = await bootService('aggregate', {
     ns,
     clock,
-    env: { AGGREGATE_PARTITIONS: '4', AGGREGATE_CONSUMER: `test-${harnesses}`, ...env, REDIS_PREFIX: redisPrefix },
-    clients: { publisher },
+    env: { AGGREGATE_PARTITIONS: '4', AGGREGATE_CONSUMER: consumerName || `test-${harnesses}`, ...env, REDIS_PREFIX: redisPrefix },
+    clients: publisher ? { publisher, ...clients } : clients,
   });
   const parts = service.app.aggregateParts;
   return {
@@ -41,9 +43,9 @@ async function aggregateHarness(ns, { env = {}, clock = createFakeClock(Date.UTC
       for (const e of envelopes) await parts.ingress.handleRouted(e);
       return parts.engine.pump();
     },
-    emitted: () => publisher.published.map((p) => p.envelope),
+    emitted: () => (publisher ? publisher.published.map((p) => p.envelope) : []),
     windows(rollupId, seriesKey) {
-      return windowsOf(publisher.published.map((p) => p.envelope), rollupId, seriesKey);
+      return windowsOf(publisher ? publisher.published.map((p) => p.envelope) : [], rollupId, seriesKey);
     },
     /** Redis keys of window state (hashes and event-id sets) under this harness' prefix. */
     async stateKeys() {
