@@ -27,9 +27,8 @@ function combineWatermarks(parts, now, idleTimeoutMs) {
   const marks = known.map((p) => p.watermark);
   // Once every input has been quiet for idleTimeoutMs nothing is left to wait for: the latest
   // input's watermark counts, so the last windows close.
-  const active = known.filter((p) => !isIdle(p, now, idleTimeoutMs));
-  if (active.length === 0) return Math.max(...marks);
-  return passedByAll(active.map((p) => p.watermark));
+  if (known.every((p) => isIdle(p, now, idleTimeoutMs))) return Math.max(...marks);
+  return passedByAll(marks);
 }
 
 /**
@@ -37,7 +36,7 @@ function combineWatermarks(parts, now, idleTimeoutMs) {
  * @param {number[]} marks
  */
 function passedByAll(marks) {
-  return Math.min(...marks);
+  return Math.max(...marks);
 }
 
 /**

@@ -38,19 +38,6 @@ function metaFields(window, def) {
   };
 }
 
-// One event counted: only if it is not in the window yet and the window's count is still the one
-// its new accumulator was computed from (`n` is the window's version). -1: the window changed
-// meanwhile, read it again.
-const COMMIT = `
-if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return 0 end
-if tonumber(redis.call('HGET', KEYS[1], 'n') or '0') ~= tonumber(ARGV[1]) then return -1 end
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[5])
-redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
-return 1
-`;
-
 function parseWindow(wid, hash) {
   if (!hash || hash.t === undefined) return null;
   const bounds = hash.b ? hash.b.split(',').map(Number) : [];
@@ -70,7 +57,6 @@ function parseWindow(wid, hash) {
  */
 function createRedisState({ redis }) {
   redis.defineCommand('aggStage', { numberOfKeys: 3, lua: STAGE });
-  redis.defineCommand('aggCommit', { numberOfKeys: 4, lua: COMMIT });
 
   /**
    * Counts `value` of event `eventId` in `window` (`{ tenantId, rollupId, seriesKey, kind, start,
@@ -78,17 +64,17 @@ function createRedisState({ redis }) {
    */
   async function add(window, def, eventId, value) {
     const wid = K.windowId(window);
-    const meta = metaFields(window, def);
-    for (;;) {
-      const [[e1, seen], [e2, hash]] = await redis.pipeline().sismember(K.seenKey(wid), eventId).hgetall(K.windowKey(wid)).exec();
-      if (e1 || e2) throw e1 || e2;
-      if (seen === 1) return 'duplicate';
-      const acc = decodeAccumulator(hash, def.bounds);
-      const fields = Object.entries({ ...meta, ...encodeAccumulator(accumulate(acc, value, def.bounds)) }).flat();
-      const done = await redis.aggCommit(K.windowKey(wid), K.seenKey(wid), K.OPEN, K.GC, acc.n, eventId, window.end, window.expiresAt, wid, ...fields);
-      if (done === 1) return 'added';
-      if (done === 0) return 'duplicate';
-    }
+    const fresh = await redis.sadd(K.seenKey(wid), eventId);
+    if (fresh === 0) return 'duplicate';
+    const acc = decodeAccumulator(await redis.hgetall(K.windowKey(wid)), def.bounds);
+    const next = accumulate(acc, value, def.bounds);
+    await redis
+      .multi()
+      .hset(K.windowKey(wid), { ...metaFields(window, def), ...encodeAccumulator(next) })
+      .zadd(K.OPEN, window.end, wid)
+      .zadd(K.GC, window.expiresAt, wid)
+      .exec();
+    return 'added';
   }
 
   /** A window's state, or null when it does not exist (any more). */
@@ -134,7 +120,7 @@ function createRedisState({ redis }) {
   }
 
   async function drop(wid) {
-    await redis.multi().del(K.windowKey(wid), K.seenKey(wid)).zrem(K.OPEN, wid).zrem(K.GC, wid).exec();
+    await redis.multi().del(K.windowKey(wid)).zrem(K.OPEN, wid).zrem(K.GC, wid).exec();
   }
 
   /** True when event `eventId` is already counted in one of the windows `wids`. */
