@@ -54,7 +54,7 @@ describe('Redis cut mid-window', () => {
     await h.feed([routed({ tenantId: 't-rcut', ts: T0 + MIN })]);
     expect(counts(h, 'rcut')).toEqual([[0, 60]]);
     expect(h.emitted()).toHaveLength(1);
-  });
+  }, 120_000);
 
   test('an instance that loses Redis for good is replaced by a new one on the same Redis: nothing lost, nothing twice', async () => {
     const proxy = await proxyTo(ns.env.REDIS_URL);
@@ -77,7 +77,7 @@ describe('Redis cut mid-window', () => {
     await b.parts.engine.reclaim(0);
     await b.feed([routed({ tenantId: 't-replace', ts: T0 + MIN, properties: { v: 0 } })]);
     expect(b.windows('replace').map((w) => [w.start - T0, w.count, w.sum])).toEqual([[0, 40, (40 * 41) / 2]]);
-  });
+  }, 120_000);
 });
 
 describe('aggregate restarted mid-window', () => {
@@ -98,7 +98,7 @@ describe('aggregate restarted mid-window', () => {
     await b.feed([routed({ tenantId: 't-restart', ts: T0 + 2 * MIN })]);
     expect(counts(b, 'restart')).toEqual([[0, 50]]);
     expect(a.emitted().length + b.emitted().filter((e) => e.data.windowStart === new Date(T0).toISOString()).length).toBe(1);
-  });
+  }, 120_000);
 
   test('a window half-filled by one instance and finished by its successor is emitted once with every record', async () => {
     const a = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '1' } });
@@ -110,7 +110,7 @@ describe('aggregate restarted mid-window', () => {
     await b.feed([...events.slice(12), routed({ tenantId: 't-handover', ts: T0 + MIN })]);
     expect(a.emitted()).toHaveLength(0);
     expect(counts(b, 'handover')).toEqual([[0, 30]]);
-  });
+  }, 120_000);
 });
 
 describe('broker cut while windows are emitted', () => {
@@ -146,7 +146,7 @@ describe('broker cut while windows are emitted', () => {
     await tap.until(() => tap.events.filter((e) => e.tenantId === 't-bcut').length >= 2);
     const mine = tap.events.filter((e) => e.tenantId === 't-bcut').map((e) => [Date.parse(e.data.windowStart) - T0, e.data.count, e.data.revision]);
     expect(mine).toEqual([[0, 20, 1], [MIN, 1, 1]]);
-  });
+  }, 120_000);
 });
 
 describe('broker cut while routed records are delivered', () => {
@@ -202,5 +202,5 @@ describe('broker cut while routed records are delivered', () => {
     await ch.waitForConfirms();
     const first = await emitted;
     expect(first.data.count).toBe(30);
-  });
+  }, 120_000);
 });

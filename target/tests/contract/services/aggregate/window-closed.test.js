@@ -51,7 +51,7 @@ describe('aggregate.window.closed', () => {
     expect(shapeDifferences(example, emitted)).toEqual([]);
     expect(emitted.data).toEqual(example.data);
     expect(emitted.id).toBe(example.id);
-  });
+  }, 120_000);
 
   test('a re-emitted window carries revision 2 under the id of revision 2; ids do not depend on the instance', async () => {
     const run = async () => {
@@ -67,7 +67,7 @@ describe('aggregate.window.closed', () => {
     for (const e of first) expect(e.id).toBe(idOf('t-rev', e.data));
     const second = await run();
     expect(second.map((e) => e.id)).toEqual(first.map((e) => e.id));
-  });
+  }, 120_000);
 
   test('errors answer { code, message, requestId } and the OpenAPI document lists the rollup routes', async () => {
     const h = await aggregateHarness(ns);
@@ -77,5 +77,5 @@ describe('aggregate.window.closed', () => {
     expect(res.json().code).toBe('AGGREGATE_ROLLUP_NOT_FOUND');
     const doc = (await h.api('t-err').get('/openapi.json')).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/rollups', '/v1/rollups/{rollupId}', '/v1/status']));
-  });
+  }, 120_000);
 });

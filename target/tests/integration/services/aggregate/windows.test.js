@@ -25,7 +25,7 @@ describe('tumbling windows from a rollup defined over HTTP', () => {
       { start: MIN, end: 2 * MIN, count: 2, revision: 1 },
       { start: 2 * MIN, end: 3 * MIN, count: 2, revision: 1 },
     ]);
-  });
+  }, 120_000);
 
   test('sums, means and extremes of a property per series', async () => {
     const h = await aggregateHarness(ns);
@@ -36,7 +36,7 @@ describe('tumbling windows from a rollup defined over HTTP', () => {
     expect(de).toMatchObject({ count: 10, sum: 1, mean: 0.1, min: 0.1, max: 0.1 });
     const [fr] = h.windows('spend', 'country=FR,plan=pro');
     expect(fr).toMatchObject({ count: 1, sum: 7, mean: 7 });
-  });
+  }, 120_000);
 
   test('records of other topics, names or tenants and non-numeric values do not count', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '1' } });
@@ -44,7 +44,7 @@ describe('tumbling windows from a rollup defined over HTTP', () => {
     const ev = (extra) => routed({ tenantId: 't-filter', topic: 'shop', name: 'checkout', ts: T0 + 1000, properties: { total: 5 }, ...extra });
     await h.feed([ev(), ev({ topic: 'web' }), ev({ name: 'view' }), ev({ tenantId: 't-other' }), ev({ properties: { total: 'five' } }), ev({ properties: {} }), ev({ ts: T0 + MIN + 1 })]);
     expect(rel(h.windows('checkout'))).toEqual([{ start: 0, end: MIN, count: 1, revision: 1 }]);
-  });
+  }, 120_000);
 
   test('a histogram with le buckets counts values on a bound in that bound’s bucket', async () => {
     const h = await aggregateHarness(ns);
@@ -53,7 +53,7 @@ describe('tumbling windows from a rollup defined over HTTP', () => {
     await h.feed([...values.map((ms, i) => routed({ tenantId: 't-hist', ts: T0 + i * S, properties: { ms } })), routed({ tenantId: 't-hist', ts: T0 + MIN, properties: { ms: 1 } })]);
     const [w] = h.windows('latency');
     expect(w.histogram).toEqual({ bounds: [50, 100, 250], counts: [2, 2, 2, 1] });
-  });
+  }, 120_000);
 });
 
 describe('hopping and session windows', () => {
@@ -69,7 +69,7 @@ describe('hopping and session windows', () => {
       [3 * S, 8 * S, 3],
       [6 * S, 11 * S, 1],
     ]);
-  });
+  }, 120_000);
 
   test('an event that bridges two sessions makes one session of all their events', async () => {
     const h = await aggregateHarness(ns);
@@ -78,7 +78,7 @@ describe('hopping and session windows', () => {
     await h.feed([ev(0), ev(15 * S), ev(8 * S)]);
     await h.feed([ev(2 * MIN)]);
     expect(rel(h.windows('visits', 'user=u1'))).toEqual([{ start: 0, end: 25 * S, count: 3, revision: 1 }]);
-  });
+  }, 120_000);
 });
 
 describe('lateness, drain and state', () => {
@@ -94,7 +94,7 @@ describe('lateness, drain and state', () => {
     await h.feed([ev(30 * S)]);
     expect(rel(h.windows('late'))).toEqual([{ start: 0, end: MIN, count: 3, revision: 2 }]);
     expect(h.parts.engine.stats().late).toBe(1);
-  });
+  }, 120_000);
 
   test('drain emits the last window of a bounded replay exactly once', async () => {
     const h = await aggregateHarness(ns);
@@ -105,7 +105,7 @@ describe('lateness, drain and state', () => {
     await h.parts.engine.drain();
     expect(rel(h.windows('replay'))).toEqual([{ start: 0, end: MIN, count: 3, revision: 1 }]);
     expect(h.emitted()).toHaveLength(1);
-  });
+  }, 120_000);
 
   test('a routed event delivered twice is counted once', async () => {
     const h = await aggregateHarness(ns);
@@ -114,7 +114,7 @@ describe('lateness, drain and state', () => {
     await h.feed([e, e, routed({ tenantId: 't-dup', ts: T0 + MIN })]);
     await h.feed([e]);
     expect(rel(h.windows('dup'))).toEqual([{ start: 0, end: MIN, count: 1, revision: 1 }]);
-  });
+  }, 120_000);
 
   test('window state is deleted once the watermark passes end + lateness', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '1' } });
@@ -126,7 +126,7 @@ describe('lateness, drain and state', () => {
     // Only the window of the last event is left: its hash and its event-id set.
     expect((await h.stateKeys()).length).toBe(2);
     expect(await h.parts.state.liveWindows()).toBe(1);
-  });
+  }, 120_000);
 });
 
 describe('watermarks across partitions', () => {
@@ -156,7 +156,7 @@ describe('watermarks across partitions', () => {
       { start: 2 * S, end: 3 * S, count: 1, revision: 1 },
     ]);
     expect(h.parts.engine.stats().late).toBe(0);
-  });
+  }, 120_000);
 
   test('GET /v1/status shows the combined watermark as the slowest partition’s', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '2' } });
@@ -166,5 +166,5 @@ describe('watermarks across partitions', () => {
     expect(status.watermark).toBe(T0 + 4 * S);
     expect(status.partitions.map((p) => p.watermark).sort()).toEqual([T0 + 4 * S, T0 + 9 * S].sort());
     expect(status.partitions.every((p) => p.idle === false)).toBe(true);
-  });
+  }, 120_000);
 });

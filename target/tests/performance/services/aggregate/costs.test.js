@@ -41,7 +41,7 @@ describe('Redis commands per record', () => {
     // one read and one advance per batch.
     expect(counter.total() / 500).toBeLessThanOrEqual(6);
     expect(counter.counts.evalsha + (counter.counts.eval || 0)).toBeLessThanOrEqual(2 * 500 + 20);
-  });
+  }, 120_000);
 
   test('a record feeding a hopping rollup of 10 windows costs about 10 times the window update, not more', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '1' } });
@@ -51,7 +51,7 @@ describe('Redis commands per record', () => {
     await h.feed(Array.from({ length: 100 }, (_, i) => routed({ tenantId: 't-hopcost', ts: T0 + 1000 + i * 10 })));
     counter.stop();
     expect(counter.total() / 100).toBeLessThanOrEqual(10 * 3 + 4);
-  });
+  }, 120_000);
 });
 
 describe('publishes and loads', () => {
@@ -63,7 +63,7 @@ describe('publishes and loads', () => {
     await h.feed([...events, routed({ tenantId: 't-pub', ts: T0 + 6 * MIN, dimensions: { host: 'h0' } })]);
     expect(h.publisher.attempts()).toBe(5 * 4);
     expect(h.emitted()).toHaveLength(5 * 4);
-  });
+  }, 120_000);
 
   test('a tenant’s definitions are loaded once for 500 records', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '1' } });
@@ -71,7 +71,7 @@ describe('publishes and loads', () => {
     const before = h.parts.rollups.stats().loads;
     await h.feed(Array.from({ length: 500 }, (_, i) => routed({ tenantId: 't-loads', ts: T0 + i * 10 })));
     expect(h.parts.rollups.stats().loads - before).toBe(1);
-  });
+  }, 120_000);
 
   test('advancing with 500 windows not yet due reads none of them', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '1' } });
@@ -83,7 +83,7 @@ describe('publishes and loads', () => {
     // the outbox is read, no window is
     expect(counter.counts.hgetall || 0).toBeLessThanOrEqual(1);
     expect(counter.total()).toBeLessThanOrEqual(12);
-  });
+  }, 120_000);
 
   test('closing 200 windows at once reads each window once and drops each once', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '1' } });
@@ -96,5 +96,5 @@ describe('publishes and loads', () => {
     expect(h.emitted()).toHaveLength(200);
     // per window: read for emission, staging script, confirm; read and one transaction at GC
     expect(counter.total()).toBeLessThanOrEqual(200 * 10 + 40);
-  });
+  }, 120_000);
 });

@@ -25,7 +25,7 @@ describe('tenant isolation', () => {
     expect((await b.get('/v1/rollups')).json().items).toEqual([]);
     expect((await b.del('/v1/rollups/secret')).statusCode).toBe(404);
     expect((await h.api('t-a').get('/v1/rollups/secret')).statusCode).toBe(200);
-  });
+  }, 120_000);
 
   test('two tenants with the same rollup id and series count only their own records', async () => {
     await h.api('t-x').rollup(tumbling('shared-name', MIN, { groupBy: ['country'] }));
@@ -34,7 +34,7 @@ describe('tenant isolation', () => {
     await h.feed([ev('t-x', 1000), ev('t-x', 2000), ev('t-x', 3000), ev('t-y', 4000), ev('t-x', MIN), ev('t-y', MIN)]);
     const first = h.emitted().filter((e) => e.data.rollupId === 'shared-name' && e.data.windowStart === new Date(T0).toISOString());
     expect(first.map((e) => [e.tenantId, e.data.count]).sort()).toEqual([['t-x', 3], ['t-y', 1]]);
-  });
+  }, 120_000);
 
   test('changing rollups needs a writer role and a caller asserted by the gateway', async () => {
     const viewer = h.api('t-viewer', 'viewer');
@@ -47,7 +47,7 @@ describe('tenant isolation', () => {
     const forged = await h.api('t-viewer').post('/v1/rollups', { ...tumbling('forged', MIN), tenantId: 't-a' });
     expect([201, 400]).toContain(forged.statusCode);
     expect((await h.api('t-a').get('/v1/rollups/forged')).statusCode).toBe(404);
-  });
+  }, 120_000);
 });
 
 describe('hostile definitions', () => {
@@ -65,7 +65,7 @@ describe('hostile definitions', () => {
     expect(await codes(tumbling('r5', MIN))).toEqual([409, 'AGGREGATE_LIMIT_EXCEEDED']);
     const huge = await api.post('/v1/rollups', { ...tumbling('huge', MIN), eventName: 'x'.repeat(2_000_000) });
     expect([400, 413]).toContain(huge.statusCode);
-  });
+  }, 120_000);
 
   test('__proto__, constructor and prototype are refused as dimension and field names', async () => {
     const api = h.api('t-proto');
@@ -79,7 +79,7 @@ describe('hostile definitions', () => {
       const res = await api.post('/v1/rollups', def);
       expect([res.statusCode, res.json().code]).toEqual([400, 'AGGREGATE_ROLLUP_INVALID']);
     }
-  });
+  }, 120_000);
 
   test('records carrying __proto__ dimensions and properties change neither Object.prototype nor other series', async () => {
     await h.api('t-pollute').rollup({ rollupId: 'pollute', field: 'properties.v', groupBy: ['country'], window: { kind: 'tumbling', sizeMs: MIN } });
@@ -92,5 +92,5 @@ describe('hostile definitions', () => {
     expect(Object.prototype.country).toBeUndefined();
     const [w] = h.windows('pollute');
     expect(w).toMatchObject({ seriesKey: 'country=DE', count: 1, sum: 1 });
-  });
+  }, 120_000);
 });
