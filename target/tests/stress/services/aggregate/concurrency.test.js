@@ -40,7 +40,7 @@ describe('4 instances updating the same windows', () => {
       expect(state.acc.n).toBe(mine.length);
       expect(state.acc.sum + state.acc.c).toBe(mine.reduce((s, a) => s + a.value, 0));
     }
-  }, 120_000);
+  }, 300_000);
 
   test('4 instances pumping one partition set: per-window counts are exact and each window is emitted once', async () => {
     const first = await aggregateHarness(ns, { env: { AGGREGATE_BATCH: '20' } });
@@ -66,5 +66,5 @@ describe('4 instances updating the same windows', () => {
       }
     }
     expect(instances.reduce((n, h) => n + h.parts.engine.stats().late, 0)).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

@@ -47,7 +47,7 @@ describe('bounded state over a long stream', () => {
     // hash and an event-id set.
     expect(maxKeys).toBeLessThanOrEqual(20 * 2 * 2);
     expect(await h.parts.state.liveWindows()).toBeLessThanOrEqual(40);
-  }, 120_000);
+  }, 300_000);
 
   test('a seeded stream of 5000 out-of-order events over 50 series matches a recount of the input', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '4', AGGREGATE_OUT_OF_ORDER_MS: '30000' } });
@@ -65,7 +65,7 @@ describe('bounded state over a long stream', () => {
     const got = new Map(h.emitted().map((e) => [`${e.data.seriesKey}|${Date.parse(e.data.windowStart)}`, e.data.count]));
     expect(got).toEqual(expected);
     expect(h.parts.engine.stats().late).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   test('500 series with a few events each: each series’ windows are emitted once with their counts', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '4' } });
@@ -82,7 +82,7 @@ describe('bounded state over a long stream', () => {
     const got = new Map(h.emitted().map((e) => [`${e.data.seriesKey}|${Date.parse(e.data.windowStart)}`, e.data.count]));
     expect(got).toEqual(expected);
     expect(h.emitted()).toHaveLength(expected.size);
-  });
+  }, 300_000);
 
   test('hopping windows of 60 s every 5 s over 600 events: every window counts the events inside it', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '1' } });
@@ -93,7 +93,7 @@ describe('bounded state over a long stream', () => {
     const windows = h.windows('hops');
     expect(windows.length).toBe(11 + 60);
     for (const w of windows) expect(w.count).toBe(events.filter((e) => tsOf(e) >= w.start && tsOf(e) < w.end).length);
-  });
+  }, 300_000);
 
   test('sessions of 200 users with seeded gaps match the sessions a recount finds', async () => {
     const h = await aggregateHarness(ns, { env: { AGGREGATE_PARTITIONS: '4' } });
@@ -126,7 +126,7 @@ describe('bounded state over a long stream', () => {
       }
       expect(h.windows('sessions', `user=${user}`).map(({ start, end, count }) => ({ start, end, count }))).toEqual(expected);
     }
-  });
+  }, 300_000);
 });
 
 describe('idle partitions over a long stream', () => {
@@ -163,5 +163,5 @@ describe('idle partitions over a long stream', () => {
     // Every active host's minutes are emitted except the last one or two.
     for (const host of hosts.slice(0, 7)) expect(h.windows('idle', `host=${host}`).length).toBeGreaterThanOrEqual(minutes - 2);
     expect(maxLive).toBeLessThanOrEqual(8 * 3);
-  }, 120_000);
+  }, 300_000);
 });
