@@ -28,6 +28,7 @@ const QUEUES = deepFreeze({
   'alerts.metrics': { exchange: 'events', routingKeys: ['metrics.#'] },
   'billing.usage': { exchange: 'events', routingKeys: ['usage.#'] },
   'connectors.sinks': { exchange: 'events', routingKeys: ['router.routed'] },
+  'aggregate.routed': { exchange: 'events', routingKeys: ['router.routed'] },
   'admin.tenants': { exchange: 'events', routingKeys: ['tenant.#'] },
   'workers.tasks': { exchange: 'tasks', routingKeys: ['task.requested'], retryDelayMs: 10000 },
   'scheduler.results': { exchange: 'events', routingKeys: ['task.completed', 'task.failed'] },
