@@ -6,6 +6,11 @@
 
 const SECONDS_PER_DAY = 24 * 60 * 60;
 
+/** The instant before which windows kept for `days` are deleted, at `now` (ms). */
+function cutoffFor(now, days) {
+  return new Date(now - days * SECONDS_PER_DAY);
+}
+
 /**
  * @param {object} deps
  * @param {object} deps.postgres clients/postgres.js
@@ -13,16 +18,13 @@ const SECONDS_PER_DAY = 24 * 60 * 60;
  * @param {number} deps.defaultDays
  */
 function createRetention({ postgres, clock, defaultDays }) {
-  /** The instant before which windows with `days` of retention are deleted. */
-  function cutoff(days) {
-    return new Date(clock.now() - days * SECONDS_PER_DAY);
-  }
+  const cutoff = (days) => cutoffFor(clock.now(), days);
 
   function describe(days, source) {
-    return { days, seconds: days * SECONDS_PER_DAY, source };
+    return { days, seconds: days * SECONDS_PER_DAY, source, deletesBefore: cutoff(days).toISOString() };
   }
 
-  /** `{ days, seconds, source: 'tenant'|'default' }` */
+  /** `{ days, seconds, source: 'tenant'|'default', deletesBefore }` */
   async function get(tenantId) {
     const { rows } = await postgres.query('metrics', 'SELECT days FROM store_retention WHERE tenant_id = $1', [tenantId]);
     return rows.length ? describe(rows[0].days, 'tenant') : describe(defaultDays, 'default');
@@ -58,4 +60,4 @@ function createRetention({ postgres, clock, defaultDays }) {
   return { get, set, run };
 }
 
-module.exports = { createRetention };
+module.exports = { createRetention, cutoffFor };

@@ -37,8 +37,13 @@ const rangeQuery = {
 };
 const retention = {
   type: 'object',
-  properties: { days: { type: 'integer' }, seconds: { type: 'integer' }, source: { type: 'string', enum: ['tenant', 'default'] } },
-  required: ['days', 'seconds', 'source'],
+  properties: {
+    days: { type: 'integer' },
+    seconds: { type: 'integer' },
+    source: { type: 'string', enum: ['tenant', 'default'] },
+    deletesBefore: { type: 'string', description: 'windows that started before this instant are deleted by the next retention run' },
+  },
+  required: ['days', 'seconds', 'source', 'deletesBefore'],
 };
 const exportItem = { type: 'object', properties: { file: { type: 'string' }, size: { type: 'integer' } }, required: ['file', 'size'] };
 
