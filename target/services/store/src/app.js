@@ -19,12 +19,29 @@ const { exportRoutes } = require('./routes/exports');
 const { retentionRoutes } = require('./routes/retention');
 
 /**
+ * pg reports a connection lost under a checked-out client (a transaction open while the archive
+ * append runs, a statement in flight) as an 'error' event on that client, and the pool listens
+ * only to idle ones: unheard, the event would end the process. The statement in flight fails
+ * anyway, the transaction is rolled back and the delivery retried.
+ */
+function hearConnectionLoss(postgres, logger) {
+  const heard = new WeakSet();
+  // 'acquire', not 'connect': the migrations' connection was opened before the store existed.
+  postgres.pool('metrics').on('acquire', (client) => {
+    if (heard.has(client)) return;
+    heard.add(client);
+    client.on('error', (err) => logger.warn({ err }, 'metrics connection lost during a statement or transaction'));
+  });
+}
+
+/**
  * The store's parts, wired: `{ partitions, archive, compactor, writer, handleWindow, queries,
  * downsampler, retention, exports, maintenance, events }`. `events` announces each delivery the
  * consumer is done with ('written', 'rejected', 'failed': consume.js).
  * `clients.objectStore` replaces the filesystem object store (anything with its interface).
  */
 function createStorage({ config, clock, clients, logger }) {
+  hearConnectionLoss(clients.postgres, logger);
   const objectStore = clients.objectStore || createObjectStore(config, { clock });
   const partitions = createPartitions({ postgres: clients.postgres });
   const archive = createArchive({ objectStore, bucket: config.OBJECT_STORE_BUCKET, clock });
