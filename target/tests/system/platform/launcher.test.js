@@ -30,7 +30,7 @@ function untilStarted(lines) {
 }
 
 beforeAll(async () => {
-  const env = { ...process.env, ...ns.env, INTERNAL_TOKEN, GATEWAY_PORT: '0', AUTH_PORT: '0', INGESTION_PORT: '0', TRANSFORM_PORT: '0', ROUTER_PORT: '0', STORE_PORT: '0', ADMIN_PORT: '0', STORE_EXPORT_DIR: path.join(ns.env.OBJECT_STORE_DIR, 'exports'), LOG_LEVEL: 'silent' };
+  const env = { ...process.env, ...ns.env, INTERNAL_TOKEN, GATEWAY_PORT: '0', AUTH_PORT: '0', INGESTION_PORT: '0', TRANSFORM_PORT: '0', ROUTER_PORT: '0', AGGREGATE_PORT: '0', STORE_PORT: '0', ADMIN_PORT: '0', STORE_EXPORT_DIR: path.join(ns.env.OBJECT_STORE_DIR, 'exports'), LOG_LEVEL: 'silent' };
   child = spawn(process.execPath, [LAUNCHER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   child.stderr.on('data', (chunk) => output.push(String(chunk)));
@@ -46,8 +46,8 @@ ns.cleanup(async () => {
 
 describe('npm start', () => {
   test('boots every built service and prints where each listens', () => {
-    expect(Object.keys(listening).sort()).toEqual(['admin', 'auth', 'gateway', 'ingestion', 'router', 'store', 'transform']);
-    expect(output).toContain('started gateway, auth, ingestion, transform, router, store, admin; Ctrl-C stops them');
+    expect(Object.keys(listening).sort()).toEqual(['admin', 'aggregate', 'auth', 'gateway', 'ingestion', 'router', 'store', 'transform']);
+    expect(output).toContain('started gateway, auth, ingestion, transform, router, aggregate, store, admin; Ctrl-C stops them');
   });
 
   test('a request through the gateway reaches admin with a key auth issued', async () => {
