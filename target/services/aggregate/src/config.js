@@ -19,6 +19,8 @@ const ENV_SCHEMA = serviceSchema('aggregate', {
   AGGREGATE_OUT_OF_ORDER_MS: { type: 'duration-ms', default: 0, min: 0 },
   // How often triggers, idleness and unconfirmed emissions are looked at without new entries.
   AGGREGATE_TICK_MS: { type: 'duration-ms', default: 1000, min: 10 },
+  // Entries another consumer read and has not finished for this long (Redis time) are taken over.
+  AGGREGATE_RECLAIM_IDLE_MS: { type: 'duration-ms', default: 60000, min: 0 },
   AGGREGATE_PREFETCH: { type: 'int', default: 64, min: 1, max: 1000 },
   AGGREGATE_MAX_ATTEMPTS: { type: 'int', default: 5, min: 1, max: 100 },
   // How long a routed event id is remembered so a redelivery is not appended twice.

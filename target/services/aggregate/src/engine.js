@@ -8,12 +8,13 @@
 // After every batch read from a partition and on every tick (AGGREGATE_TICK_MS on the injected
 // clock) it "advances": the tick is what lets idle partitions stop holding windows back.
 
-const { stream: { createConsumer } } = require('../../../shared');
+const { stream: { createConsumer, reclaimStale } } = require('../../../shared');
 const { isDue } = require('./windows/trigger');
 const { windowEnvelope, EMITTED_TYPE } = require('./emit');
 const K = require('./state/keys');
 
 const GROUP = 'aggregate';
+const RECLAIM_EVERY = 30;
 
 /**
  * @param {object} deps
@@ -32,8 +33,25 @@ function createEngine({ config, clock, redis, state, sessions, watermarks, apply
   const stats = { processed: 0, added: 0, duplicate: 0, late: 0, emitted: 0, publishFailures: 0, dropped: 0 };
   let watermark = null;
 
+  const latestRead = new Map(); // partition -> latest event time handled since its last observe
+
+  async function handleEntry(p, entry) {
+    const routed = { id: entry.fields.id, tenantId: entry.fields.t, topic: entry.fields.topic, record: JSON.parse(entry.fields.e) };
+    const counts = await applyEntry(routed, watermark);
+    stats.processed += 1;
+    for (const k of Object.keys(counts)) stats[k] += counts[k];
+    latestRead.set(p, Math.max(latestRead.get(p) ?? -Infinity, routed.record.ts));
+    emitter.emit('processed', { id: routed.id, partition: p, ...counts });
+  }
+
+  async function observeRead(p) {
+    if (!latestRead.has(p)) return;
+    const ts = latestRead.get(p);
+    latestRead.delete(p);
+    await watermarks.observe(p, ts);
+  }
+
   function consumerFor(p, client) {
-    const batchLatest = new Map();
     const consumer = createConsumer({
       redis: client,
       stream: K.streamKey(p),
@@ -43,22 +61,12 @@ function createEngine({ config, clock, redis, state, sessions, watermarks, apply
       startId: '0',
       clock,
       logger,
-      handler: async (entry) => {
-        const routed = { id: entry.fields.id, tenantId: entry.fields.t, topic: entry.fields.topic, record: JSON.parse(entry.fields.e) };
-        const counts = await applyEntry(routed, watermark);
-        stats.processed += 1;
-        for (const k of Object.keys(counts)) stats[k] += counts[k];
-        batchLatest.set(p, Math.max(batchLatest.get(p) ?? -Infinity, routed.record.ts));
-        emitter.emit('processed', { id: routed.id, partition: p, ...counts });
-      },
+      handler: (entry) => handleEntry(p, entry),
     });
     /** One read of the partition; resolves how many entries it read. */
     async function readOnce(block) {
       const result = await consumer.poll(block === undefined ? {} : { block });
-      if (batchLatest.has(p)) {
-        await watermarks.observe(p, batchLatest.get(p));
-        batchLatest.delete(p);
-      }
+      await observeRead(p);
       return result.read;
     }
     return { consumer, readOnce };
@@ -175,6 +183,21 @@ function createEngine({ config, clock, redis, state, sessions, watermarks, apply
   }
 
   /**
+   * Takes over the entries other consumers of the group read but never finished (an instance that
+   * crashed and came back under another name) once they have been idle `minIdleMs` (Redis time),
+   * and handles them. Resolves the number handled.
+   */
+  async function reclaim(minIdleMs = config.AGGREGATE_RECLAIM_IDLE_MS) {
+    let handled = 0;
+    for (const p of partitions) {
+      const r = await reclaimStale({ redis, stream: K.streamKey(p), group: GROUP, consumer: `${consumerName}-${p}`, minIdleMs, handler: (entry) => handleEntry(p, entry), logger });
+      await observeRead(p);
+      handled += r.processed;
+    }
+    return handled;
+  }
+
+  /**
    * End of input: the watermark moves to the end of the latest window with something not yet
    * emitted, so every window is emitted.
    */
@@ -186,6 +209,7 @@ function createEngine({ config, clock, redis, state, sessions, watermarks, apply
 
   let loops = [];
   let timer = null;
+  let ticks = 0;
   let stopped = false;
 
   function loop(p) {
@@ -221,6 +245,9 @@ function createEngine({ config, clock, redis, state, sessions, watermarks, apply
     watermark = await watermarks.raiseTo(null);
     loops = partitions.map(loop);
     timer = clock.setInterval(() => {
+      ticks += 1;
+      // Stranded entries are looked for every RECLAIM_EVERY ticks: XAUTOCLAIM scans the pending list.
+      if (ticks % RECLAIM_EVERY === 0) reclaim().catch((err) => logger.warn({ err }, 'reclaim failed'));
       safeAdvance();
     }, config.AGGREGATE_TICK_MS);
   }
@@ -242,6 +269,7 @@ function createEngine({ config, clock, redis, state, sessions, watermarks, apply
     pump,
     advance,
     drain,
+    reclaim,
     run,
     stop,
     watermark: () => watermark,

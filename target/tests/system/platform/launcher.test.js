@@ -35,7 +35,8 @@ beforeAll(async () => {
   exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   child.stderr.on('data', (chunk) => output.push(String(chunk)));
   await untilStarted(readline.createInterface({ input: child.stdout }));
-});
+  // eight services boot in the child: on a loaded machine that takes longer than jest's 30 s
+}, 60_000);
 
 ns.cleanup(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {

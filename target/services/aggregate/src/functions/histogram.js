@@ -11,7 +11,7 @@ function bucketIndex(bounds, value) {
   // First bound the value does not exceed.
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (value <= bounds[mid]) hi = mid;
+    if (value < bounds[mid]) hi = mid;
     else lo = mid + 1;
   }
   return lo;

@@ -9,7 +9,7 @@
 function addToSum(state, value) {
   const t = state.sum + value;
   // What the addition rounded away, taken from the larger operand's side.
-  const lost = Math.abs(state.sum) >= Math.abs(value) ? (state.sum - t) + value : (value - t) + state.sum;
+  const lost = Math.abs(state.sum) >= Math.abs(value) ? (state.sum + value) - t : (value + state.sum) - t;
   return { sum: t, c: state.c + lost };
 }
 

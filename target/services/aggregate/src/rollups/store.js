@@ -17,11 +17,10 @@ function toDefinition(row) {
     groupBy: row.group_by,
     window: Object.freeze({
       kind: row.window_kind,
-      // bigint columns: node-postgres returns them as strings.
-      sizeMs: row.size_ms === null ? null : Number(row.size_ms),
-      advanceMs: row.advance_ms === null ? null : Number(row.advance_ms),
-      gapMs: row.gap_ms === null ? null : Number(row.gap_ms),
-      allowedLatenessMs: Number(row.allowed_lateness_ms),
+      sizeMs: row.size_ms,
+      advanceMs: row.advance_ms,
+      gapMs: row.gap_ms,
+      allowedLatenessMs: row.allowed_lateness_ms,
     }),
     functions: row.functions,
     bounds: row.bounds || [],

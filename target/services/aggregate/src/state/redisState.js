@@ -120,7 +120,7 @@ function createRedisState({ redis }) {
   }
 
   async function drop(wid) {
-    await redis.multi().del(K.windowKey(wid), K.seenKey(wid)).zrem(K.OPEN, wid).zrem(K.GC, wid).exec();
+    await redis.multi().del(K.windowKey(wid)).zrem(K.OPEN, wid).zrem(K.GC, wid).exec();
   }
 
   /** True when event `eventId` is already counted in one of the windows `wids`. */

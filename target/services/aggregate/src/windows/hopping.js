@@ -8,7 +8,7 @@
 function hoppingWindows(ts, sizeMs, advanceMs) {
   const out = [];
   const lastStart = Math.floor(ts / advanceMs) * advanceMs;
-  for (let s = lastStart; s > ts - sizeMs; s -= advanceMs) {
+  for (let s = lastStart; s >= ts - sizeMs; s -= advanceMs) {
     out.push({ start: s, end: s + sizeMs });
   }
   return out;

@@ -6,7 +6,7 @@
 /** True when the window no longer accepts events at `watermark`. */
 function isClosedForEvents(window, watermark, allowedLatenessMs) {
   if (watermark === null || watermark === undefined) return false;
-  return watermark >= window.end + allowedLatenessMs;
+  return watermark > window.start + allowedLatenessMs;
 }
 
 /** The watermark at which a window's state is dropped. */

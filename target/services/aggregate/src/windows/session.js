@@ -15,13 +15,11 @@ function overlaps(a, b) {
  */
 function placeInSession(sessions, ts, gapMs) {
   const own = { start: ts, end: ts + gapMs };
-  const absorbed = sessions.filter((s) => overlaps(s, own)).sort((a, b) => a.start - b.start);
-  const window = { ...own };
-  for (const s of absorbed) {
-    window.start = Math.min(window.start, s.start);
-    window.end = Math.max(window.end, s.end);
-  }
-  return { window, absorbed };
+  const sorted = sessions.slice().sort((a, b) => a.start - b.start);
+  const first = sorted.find((s) => overlaps(s, own));
+  if (!first) return { window: own, absorbed: [] };
+  const window = { start: Math.min(first.start, own.start), end: Math.max(first.end, own.end) };
+  return { window, absorbed: [first] };
 }
 
 module.exports = { placeInSession, overlaps };

@@ -7,7 +7,7 @@
 
 /** True when a window should be emitted at `watermark`. */
 function isDue(window, watermark) {
-  return watermark >= window.end;
+  return watermark > window.end;
 }
 
 module.exports = { isDue };

@@ -5,7 +5,7 @@
 
 /** The one window an event at `ts` (ms) belongs to. */
 function tumblingWindow(ts, sizeMs) {
-  const start = Math.floor(ts / sizeMs) * sizeMs;
+  const start = Math.ceil(ts / sizeMs) * sizeMs - sizeMs;
   return { start, end: start + sizeMs };
 }
 

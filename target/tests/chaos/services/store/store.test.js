@@ -120,7 +120,7 @@ describe('the database is cut mid-write', () => {
       const archived = await store.app.storeParts.archive.read('t-dbcut', 'checkout-amount', s);
       expect(archived.map((p) => p.windowStart)).toEqual(sent.filter((e) => e.data.seriesKey === s).map((e) => e.data.windowStart));
     }
-  });
+  }, 60_000);
 
   test('while the database is away the API answers 503 STORE_STORE_UNAVAILABLE, and serves again after', async () => {
     const proxy = await proxyTo(ns.env.METRICS_DATABASE_URL);
@@ -136,7 +136,7 @@ describe('the database is cut mid-write', () => {
     expect((await call(store.app, '/ready')).statusCode).toBe(503);
     proxy.refuse(false);
     expect((await api.series('checkout-amount', range)).statusCode).toBe(200);
-  });
+  }, 60_000);
 });
 
 describe('the broker redelivers', () => {
@@ -176,7 +176,7 @@ describe('the broker redelivers', () => {
     expect(seen.written.filter((w) => w.status === 'written').map((w) => w.eventId).sort()).toEqual(sent.map((e) => e.id).sort());
     const archived = await store.app.storeParts.archive.read('t-redeliver', 'checkout-amount', 's=0');
     expect(archived).toHaveLength(6);
-  });
+  }, 60_000);
 
   test('duplicated and reordered deliveries of several revisions keep the highest revision of each window', async () => {
     const store = await started();
@@ -194,7 +194,7 @@ describe('the broker redelivers', () => {
     expect(seen.written.filter((w) => w.status === 'written').length).toBeLessThanOrEqual(all.length);
     expect(await storedOf(store, 't-reorder')).toEqual(expectedOf(all));
     expect((await store.app.storeParts.archive.read('t-reorder', 'checkout-amount', 'country=DE')).map((p) => p.revision)).toEqual([1, 2, 3, 1, 2, 3]);
-  });
+  }, 60_000);
 });
 
 describe('the object store fails', () => {
@@ -222,5 +222,5 @@ describe('the object store fails', () => {
     expect(failed).toHaveLength(2);
     expect(await storedOf(store, 't-objfail')).toEqual(expectedOf(sent));
     expect((await store.app.storeParts.archive.read('t-objfail', 'checkout-amount', 's=0')).map((p) => p.sum)).toEqual(sent.map((e) => e.data.sum));
-  });
+  }, 60_000);
 });

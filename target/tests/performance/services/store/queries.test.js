@@ -29,7 +29,7 @@ beforeAll(async () => {
            generate_series($1::timestamptz, $2::timestamptz, interval '1 minute') AS ts`,
   [new Date(FIRST_DAY), new Date(FIRST_DAY + DAYS * DAY - MINUTE)]);
   await store.postgres.query('metrics', 'ANALYZE store_rollups');
-});
+}, 120_000);
 
 function nodesOf(plan, out = []) {
   out.push(plan);

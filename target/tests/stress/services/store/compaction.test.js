@@ -119,7 +119,7 @@ describe('compaction while windows arrive, seeded interleavings', () => {
       expect({ context, points: afterTwo }).toEqual({ context, points: expected });
       expect({ context, segments: left.length }).toEqual({ context, segments: 1 });
     }
-  });
+  }, 120_000);
 
   test('a long-lived series corrected and compacted over and over reads back as last written', async () => {
     const prng = createPrng('long-lived');
@@ -135,5 +135,5 @@ describe('compaction while windows arrive, seeded interleavings', () => {
     const expected = [...writer.latest.values()].sort((a, b) => (a.windowStart < b.windowStart ? -1 : 1));
     expect(await archive.read('t-long', 'r', 'k')).toEqual(expected);
     expect(await objectStore.listObjects(archive.bucket, prefix)).toHaveLength(1);
-  });
+  }, 120_000);
 });

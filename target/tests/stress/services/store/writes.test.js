@@ -79,7 +79,7 @@ describe('many series written concurrently', () => {
       five.filter((e) => e.data.windowStart < '2024-06-10T23').reduce((n, e) => n + e.data.count, 0),
       five.filter((e) => e.data.windowStart >= '2024-06-10T23').reduce((n, e) => n + e.data.count, 0),
     ]);
-  });
+  }, 120_000);
 
   test('partitions of 30 days created at once by two writers exist once each', async () => {
     const a = createPartitions({ postgres: store.postgres });
@@ -89,7 +89,7 @@ describe('many series written concurrently', () => {
     await Promise.all([...days.map((d) => a.ensure(d)), ...days.map((d) => b.ensure(d + 3_600_000))]);
     const names = (await a.list()).filter((n) => n.startsWith('store_rollups_p202301'));
     expect(names).toHaveLength(30);
-  });
+  }, 120_000);
 
   test('retention over 40 tenants with their own settings keeps exactly each one\'s range', async () => {
     const prng = createPrng('retention-tenants');
@@ -109,5 +109,5 @@ describe('many series written concurrently', () => {
       // a window started age days and 30 minutes ago is kept while age < days
       expect({ tenantId, kept: rows.map((r) => r.series_key) }).toEqual({ tenantId, kept: ages.filter((age) => age < days).map((age) => `age=${age}`).sort() });
     }
-  });
+  }, 120_000);
 });
