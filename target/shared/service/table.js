@@ -24,7 +24,7 @@ const SERVICES = Object.freeze([
   { name: 'transform', port: 3003, route: { prefix: '/v1' }, databases: ['pipeline'], queues: ['transform.ingestion'] },
   { name: 'router', port: 3004, route: { prefix: '/v1' }, databases: ['pipeline'], queues: ['router.transform'] },
   { name: 'aggregate', port: 3005, route: { prefix: '/v1' }, databases: ['metrics'], queues: ['aggregate.routed'] },
-  { name: 'store', port: 3006, route: { prefix: '/v1' }, databases: [], queues: [] },
+  { name: 'store', port: 3006, route: { prefix: '/v1' }, databases: ['metrics'], queues: ['store.rollups'] },
   { name: 'query', port: 3007, route: { prefix: '/v1' }, databases: [], queues: [] },
   { name: 'alerts', port: 3008, route: { prefix: '/v1' }, databases: [], queues: ['alerts.metrics'] },
   { name: 'dashboards', port: 3009, route: { prefix: '/v1' }, databases: [], queues: [] },
