@@ -1,12 +1,10 @@
 import path from 'node:path';
-import { affectedFiles } from '../depmap/affected.ts';
 import type { DepMap } from '../depmap/map.ts';
 import { depMapPath, readDepMap, recordDepMap, writeDepMap } from '../depmap/store.ts';
-import { listTreeFiles, patchChanges } from '../depmap/tree-changes.ts';
+import { filesToRun, listTreeFiles, patchChanges } from '../depmap/tree-changes.ts';
 import { hashTree } from '../hash.ts';
 import type { BugEntry } from '../manifest.ts';
 import { fixPath, materialize } from '../materialize.ts';
-import { testPathOf } from '../results.ts';
 import type { DiscoverCtx } from './runs.ts';
 
 // Which test files discover runs for a bug. The tree with only the bug present differs from the
@@ -47,10 +45,6 @@ export async function allFixedSelection(ctx: Omit<DiscoverCtx, 'selection' | 'tr
 export async function filesForBug(ctx: DiscoverCtx, bug: BugEntry, treeDir: string): Promise<string[] | undefined> {
   if (!ctx.selection) return undefined;
   const { map, allFixedFiles } = ctx.selection;
-  const affected = affectedFiles(map, await patchChanges(allFixedFiles, fixPath(bug, ctx.fixesDir), treeDir));
-  if (affected.everything) return undefined;
-  // test files the map does not know run too, and so do the files of the list recorded before
-  const known = new Set(Object.keys(map.files));
-  const unknown = ctx.inventory.map(testPathOf).filter((f) => !known.has(f));
-  return [...new Set([...affected.files, ...unknown, ...bug.failToPass.map(testPathOf)])].sort();
+  // the files of the list recorded before run too
+  return filesToRun(map, await patchChanges(allFixedFiles, fixPath(bug, ctx.fixesDir), treeDir), ctx.inventory, bug.failToPass);
 }

@@ -52,12 +52,20 @@ export function screenChange(change: FileChange, rules: readonly ScreenRule[] = 
   const code = codeOfLines(lines);
   const kept = numbers.filter((n) => !change.added.has(n)).map((n) => code[index.get(n)!] ?? '');
   const pristineCode = `${kept.join('\n')}\n${codeOfLines(change.removed).join('\n')}\n${removedElsewhere}`;
+  // each rule's matches in the pristine code, found once per file (it is the whole file when an
+  // agent's tree is screened), not once per added line
+  const pristineMatches = new Map<string, Set<string>>();
+  const inPristine = (rule: ScreenRule, match: string): boolean => {
+    let found = pristineMatches.get(rule.id);
+    if (!found) pristineMatches.set(rule.id, (found = new Set(matchesOf(rule, pristineCode))));
+    return found.has(match);
+  };
   const findings: ScreenFinding[] = [];
   for (const n of [...change.added].sort((a, b) => a - b)) {
     const text = code[index.get(n)!] ?? '';
     for (const rule of rules) {
       for (const match of matchesOf(rule, text)) {
-        if (matchesOf(rule, pristineCode).includes(match)) continue;
+        if (inPristine(rule, match)) continue;
         findings.push({ file: change.file, line: n, rule: rule.id, reason: rule.description, match: match.slice(0, 80) });
         break;
       }

@@ -1,13 +1,11 @@
 import path from 'node:path';
-import { affectedFiles } from '../depmap/affected.ts';
 import { buildDepMap } from '../depmap/map.ts';
 import { depMapPath, writeDepMap } from '../depmap/store.ts';
-import { listTreeFiles, patchChanges } from '../depmap/tree-changes.ts';
+import { filesToRun, listTreeFiles, patchChanges } from '../depmap/tree-changes.ts';
 import { variantFile } from '../fix-variants.ts';
 import { hashTree } from '../hash.ts';
 import type { BugEntry, FixVariant } from '../manifest.ts';
 import { fixPath } from '../materialize.ts';
-import { testPathOf } from '../results.ts';
 import type { FileDeps } from '../types.ts';
 import type { Ctx } from './types.ts';
 
@@ -32,10 +30,5 @@ export async function affectedSelection(ctx: Ctx, bug: BugEntry, treeDir: string
   const { allFixedFiles } = ctx.selection;
   const changes = await patchChanges(allFixedFiles, fixPath(bug, ctx.fixesDir), treeDir);
   if (variant) changes.push(...(await patchChanges(allFixedFiles, variantFile(ctx.manifestDir, variant), treeDir)));
-  const affected = affectedFiles(ctx.selection.map, changes);
-  if (affected.everything) return undefined;
-  // test files the map does not know (none, when the inventory and the map come from the same tree) run too
-  const known = new Set(Object.keys(ctx.selection.map.files));
-  const unknown = ctx.inventory.map(testPathOf).filter((f) => !known.has(f));
-  return [...new Set([...affected.files, ...unknown, ...bug.failToPass.map(testPathOf)])].sort();
+  return filesToRun(ctx.selection.map, changes, ctx.inventory, bug.failToPass);
 }
