@@ -10,7 +10,7 @@ const { useNamespace } = require('../../support/namespace');
 const LAUNCHER = path.join(__dirname, '..', '..', '..', 'scripts', 'start.js');
 const INTERNAL_TOKEN = 'launcher-test-token';
 
-const ns = useNamespace({ databases: ['users'] });
+const ns = useNamespace({ databases: ['users', 'pipeline'] });
 let child;
 let exited;
 const listening = {};
@@ -30,7 +30,7 @@ function untilStarted(lines) {
 }
 
 beforeAll(async () => {
-  const env = { ...process.env, ...ns.env, INTERNAL_TOKEN, GATEWAY_PORT: '0', AUTH_PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'silent' };
+  const env = { ...process.env, ...ns.env, INTERNAL_TOKEN, GATEWAY_PORT: '0', AUTH_PORT: '0', INGESTION_PORT: '0', TRANSFORM_PORT: '0', ROUTER_PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'silent' };
   child = spawn(process.execPath, [LAUNCHER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   child.stderr.on('data', (chunk) => output.push(String(chunk)));
@@ -46,8 +46,8 @@ ns.cleanup(async () => {
 
 describe('npm start', () => {
   test('boots every built service and prints where each listens', () => {
-    expect(Object.keys(listening).sort()).toEqual(['admin', 'auth', 'gateway']);
-    expect(output).toContain('started gateway, auth, admin; Ctrl-C stops them');
+    expect(Object.keys(listening).sort()).toEqual(['admin', 'auth', 'gateway', 'ingestion', 'router', 'transform']);
+    expect(output).toContain('started gateway, auth, ingestion, transform, router, admin; Ctrl-C stops them');
   });
 
   test('a request through the gateway reaches admin with a key auth issued', async () => {
