@@ -3,16 +3,17 @@
 const amqp = require('amqplib');
 
 /**
- * Collects every event published on dn.events with a routing key matching `pattern`, in the
- * namespace's vhost, on a queue of its own (exclusive, gone when closed). `until(condition)`
- * re-checks the condition on each event instead of polling.
+ * Collects every message published on a topic exchange (dn.events unless `exchange` says
+ * otherwise) with a routing key matching `pattern`, in the namespace's vhost, on a queue of its
+ * own (exclusive, gone when closed). `until(condition)` re-checks the condition on each message
+ * instead of polling.
  */
-async function tapEvents(ns, pattern = 'tenant.#') {
+async function tapEvents(ns, pattern = 'tenant.#', { exchange = 'dn.events' } = {}) {
   const conn = await amqp.connect(ns.env.AMQP_URL);
   const ch = await conn.createChannel();
-  await ch.assertExchange('dn.events', 'topic', { durable: true });
+  await ch.assertExchange(exchange, 'topic', { durable: true });
   const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-  await ch.bindQueue(queue, 'dn.events', pattern);
+  await ch.bindQueue(queue, exchange, pattern);
   const events = [];
   const waiting = [];
   conn.on('error', () => {});
