@@ -20,6 +20,9 @@ const RUNTIME_DIR = path.join(REPO_ROOT, 'grader', 'runtime');
 
 let runtimeHash: Promise<string> | undefined;
 
+/** A patch's bytes; a missing one (the static check reports it) hashes as missing, not as an error. */
+const bytesOf = (file: string): Promise<Buffer | string> => readFile(file).catch(() => 'missing');
+
 /** Everything a check reads that is the same for every bug: the target snapshot and the grader. */
 async function commonInputs(targetHash: string): Promise<string> {
   runtimeHash ??= hashTree(RUNTIME_DIR);
@@ -31,11 +34,11 @@ export async function bugInputs(ctx: Ctx, bug: BugEntry, targetHash: string): Pr
   const h = createHash('sha256');
   h.update(await commonInputs(targetHash));
   h.update(`bug ${bug.id}\n`);
-  h.update(await readFile(fixPath(bug, ctx.fixesDir)));
+  h.update(await bytesOf(fixPath(bug, ctx.fixesDir)));
   for (const kind of ['alternative', 'wrong-fix'] as const) {
     for (const v of variantsOf(bug, kind)) {
       h.update(`\n${kind} ${v.patch}\n`);
-      h.update(await readFile(variantFile(ctx.manifestDir, v)));
+      h.update(await bytesOf(variantFile(ctx.manifestDir, v)));
     }
   }
   h.update(`\nfailToPass\n${[...bug.failToPass].sort().join('\n')}\n`);
