@@ -1,6 +1,7 @@
 'use strict';
 
 const amqp = require('amqplib');
+const { stallWatch, stalled, STALL_MS } = require('./wait-for');
 
 /**
  * Collects every message published on a topic exchange (dn.events unless `exchange` says
@@ -23,17 +24,30 @@ async function tapEvents(ns, pattern = 'tenant.#', { exchange = 'dn.events' } = 
     const event = JSON.parse(msg.content.toString('utf8'));
     events.push(event);
     ch.ack(msg);
-    for (const waiter of waiting.filter((w) => w.condition())) {
+    for (const waiter of [...waiting]) {
+      waiter.watch.kick();
+      if (!waiter.condition()) continue;
       waiting.splice(waiting.indexOf(waiter), 1);
+      waiter.watch.stop();
       waiter.resolve();
     }
   });
   return {
     events,
-    /** Resolves once `condition()` holds: now, or after the event that makes it hold. */
+    /**
+     * Resolves once `condition()` holds: now, or after the event that makes it hold. Rejects when
+     * no message came for the stall bound (support/wait-for.js) while it did not.
+     */
     until(condition) {
       if (condition()) return Promise.resolve();
-      return new Promise((resolve) => waiting.push({ condition, resolve }));
+      return new Promise((resolve, reject) => {
+        const waiter = { condition, resolve };
+        waiter.watch = stallWatch(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(stalled(`tap on ${exchange} ${pattern} (${events.length} message(s) so far)`, STALL_MS));
+        });
+        waiting.push(waiter);
+      });
     },
     async close() {
       await conn.close().catch(() => {});
