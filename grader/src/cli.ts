@@ -155,7 +155,7 @@ async function dispatchProofs(p: Parsed): Promise<CommandOutcome<unknown> | unde
       ...common, ...(values.shipped ? { shipped: true } : {}),
       ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}), ...(values.full ? { full: true } : {}),
       ...(values['require-validity'] ? { requireValidity: true } : {}),
-      ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}),
+      ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}), ...(values.reuse ? { reuse: true } : {}),
     });
   }
   if (p.command === 'discover') {

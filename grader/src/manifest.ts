@@ -25,6 +25,8 @@ export interface BugValidation {
   alternatives?: string;
   /** "n/n": runs in which a wrong fix was caught, over wrong fixes × runs. */
   wrongFixesCaught?: string;
+  /** sha256 of what the checks read (verify/reuse.ts): `verify --reuse` keeps a record whose inputs are unchanged. */
+  inputs?: string;
 }
 
 /** An alternative correct fix or a wrong fix: a patch in the gold fix's form, relative to the manifest. */

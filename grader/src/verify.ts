@@ -13,6 +13,7 @@ import { track } from './verify/context.ts';
 import { applyStep, staticStep } from './verify/patches.ts';
 import { writeReport } from './verify/report.ts';
 import { allFixedRuns, bugRuns, shippedRuns, variantRuns } from './verify/runs.ts';
+import { bugInputs, whyNotReusable } from './verify/reuse.ts';
 import type { BugVerdict, Ctx, VerifyOptions, VerifyReport } from './verify/types.ts';
 import { bugVerdict, type BugOutcome } from './verify/verdicts.ts';
 import { GRADER_VERSION } from './version.ts';
@@ -67,6 +68,24 @@ async function inventoryStep(ctx: Ctx): Promise<void> {
   });
 }
 
+/** A bug's runs, or its recorded validation when `reuse` is asked and it still stands (reuse.ts). */
+async function bugOutcome(ctx: Ctx, bug: BugEntry, targetHash: string, note: (id: string, p: string) => void, problems: string[]): Promise<BugOutcome> {
+  const inputs = await bugInputs(ctx, bug, targetHash);
+  const none = { good: 0, total: 0 };
+  if (ctx.opts.reuse) {
+    const steps = 1 + variantsOf(bug, 'alternative').length + variantsOf(bug, 'wrong-fix').length;
+    if (whyNotReusable(ctx, bug, inputs) === undefined) {
+      ctx.total -= steps * ctx.repeat - 1;
+      const label = `${bug.id}: validation of ${bug.validation!.date} kept (${bug.validation!.mode ?? 'full'}, ${bug.validation!.stability}): nothing its checks read has changed`;
+      await track(ctx, label, async () => ({ step: 'bug' as const, label, bug: bug.id, ok: true, detail: 'reused' }));
+      return { bug, good: 0, variants: { alternative: none, 'wrong-fix': none }, masking: undefined, problems, inputs, reused: bug.validation! };
+    }
+  }
+  const good = await bugRuns(ctx, bug, note);
+  const variants = await variantRuns(ctx, bug, note);
+  return { bug, good, variants, masking: undefined, problems, inputs };
+}
+
 /**
  * The validation of the manifest (docs/design.md, "The manifest and its validation"), with bug validity v2:
  *  (1) every gold fix, alternative and wrong fix applies to the shipped target alone (an alternative
@@ -106,9 +125,8 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     const requireValidity = opts.requireValidity ?? ctx.manifest.requireValidity ?? false;
     const vc = { repeat: ctx.repeat, quick: ctx.quick, date, requireValidity, globalProblems };
     for (const bug of selected) {
-      const good = await bugRuns(ctx, bug, note);
-      const variants = await variantRuns(ctx, bug, note);
-      const outcome: BugOutcome = { bug, good, variants, masking: masking.get(bug.id), problems: problems.get(bug.id) ?? [] };
+      const outcome = await bugOutcome(ctx, bug, targetHash, note, problems.get(bug.id) ?? []);
+      outcome.masking = masking.get(bug.id);
       outcomes.push(outcome);
       // Each bug's record is written as soon as its own runs are over: a long verification that
       // is interrupted keeps what it proved (the final write below repeats it with the report).

@@ -20,6 +20,8 @@ export interface VerifyCommandOptions extends CommonOptions {
   reportPath?: string;
   /** false: do not write the manifest or the report (a dry run). */
   write?: boolean;
+  /** Keep recorded validations whose inputs are unchanged instead of running their checks. */
+  reuse?: boolean;
   progress?: ProgressFn;
   clock?: () => Date;
   timeoutMs?: number;
@@ -45,6 +47,7 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<Command
     ...(fixesDir ? { fixesDir } : {}),
     ...(reportPath ? { reportPath } : {}),
     ...(opts.write === false ? { write: false } : {}),
+    ...(opts.reuse ? { reuse: true } : {}),
     ...(opts.progress ? { progress: opts.progress } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),

@@ -4,12 +4,13 @@ import path from 'node:path';
 import { GraderError } from '../errors.ts';
 import { hashTree } from '../hash.ts';
 import { defaultNodeModules } from '../inventory.ts';
-import { loadManifest } from '../manifest.ts';
+import { loadManifest, type Manifest } from '../manifest.ts';
 import { materialize } from '../materialize.ts';
 import { DEFAULT_MANIFEST_PATH, DEFAULT_TARGET_DIR } from '../paths.ts';
 import { runSuite } from '../run-suite.ts';
 import type { CommandRunner, InfraError } from '../types.ts';
 import { buildDepMap, parseDepMap, type DepMap } from './map.ts';
+import { listTreeFiles } from './tree-changes.ts';
 
 /** The all-fixed tree's map lives next to the inventory. */
 export function depMapPath(manifestPath: string): string {
@@ -66,28 +67,43 @@ export interface AllFixedMapOptions extends RecordOptions {
   nodeModulesDir?: string;
   /** Record again even when the stored map matches. */
   refresh?: boolean;
+  /** Store a map recorded now (default true). */
+  write?: boolean;
+  /** The manifest already loaded from manifestPath. */
+  manifest?: Manifest;
+}
+
+export interface AllFixedMap {
+  map: DepMap;
+  /** The stored map matched the all-fixed tree (false: it was recorded now). */
+  cached: boolean;
+  file: string;
+  /** Every file of the all-fixed tree (node_modules left out): what a patch's changes are read against. */
+  allFixedFiles: Set<string>;
 }
 
 /**
- * The all-fixed tree's map (what `affected` and `verify` select from): the stored one when it was
- * recorded on the tree the target and fixes give today, else recorded now and stored.
+ * The all-fixed tree's map (what `affected`, `verify` and `discover` select from): the stored one
+ * when it was recorded on the tree the target and fixes give today, else recorded now and stored
+ * (unless `write` is false).
  */
-export async function allFixedDepMap(opts: AllFixedMapOptions = {}): Promise<{ map: DepMap; cached: boolean; file: string }> {
+export async function allFixedDepMap(opts: AllFixedMapOptions = {}): Promise<AllFixedMap> {
   const targetDir = path.resolve(opts.targetDir ?? DEFAULT_TARGET_DIR);
   const manifestPath = path.resolve(opts.manifestPath ?? DEFAULT_MANIFEST_PATH);
   const file = depMapPath(manifestPath);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'datanexus-depmap-'));
   try {
     const { out } = await materialize({
-      bugs: 'none', out: path.join(tmp, 'target'), targetDir, manifestPath, manifest: await loadManifest(manifestPath),
+      bugs: 'none', out: path.join(tmp, 'target'), targetDir, manifestPath, manifest: opts.manifest ?? (await loadManifest(manifestPath)),
       ...(opts.fixesDir ? { fixesDir: opts.fixesDir } : {}),
       linkNodeModules: opts.nodeModulesDir ?? defaultNodeModules(targetDir),
     });
+    const allFixedFiles = await listTreeFiles(out);
     const cached = opts.refresh ? undefined : await readDepMap(file, await hashTree(out));
-    if (cached) return { map: cached, cached: true, file };
+    if (cached) return { map: cached, cached: true, file, allFixedFiles };
     const map = await recordDepMap(out, opts);
-    await writeDepMap(file, map);
-    return { map, cached: false, file };
+    if (opts.write !== false) await writeDepMap(file, map);
+    return { map, cached: false, file, allFixedFiles };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -1,10 +1,7 @@
-import path from 'node:path';
-import type { DepMap } from '../depmap/map.ts';
-import { depMapPath, readDepMap, recordDepMap, writeDepMap } from '../depmap/store.ts';
-import { filesToRun, listTreeFiles, patchChanges } from '../depmap/tree-changes.ts';
-import { hashTree } from '../hash.ts';
+import { allFixedDepMap, type AllFixedMap } from '../depmap/store.ts';
+import { filesToRun, patchChanges } from '../depmap/tree-changes.ts';
 import type { BugEntry } from '../manifest.ts';
-import { fixPath, materialize } from '../materialize.ts';
+import { fixPath } from '../materialize.ts';
 import type { DiscoverCtx } from './runs.ts';
 
 // Which test files discover runs for a bug. The tree with only the bug present differs from the
@@ -15,30 +12,20 @@ import type { DiscoverCtx } from './runs.ts';
 // fraction of the time for a bug of one service. A change the map cannot reason about (packages,
 // configuration) or a file that depends on everything still means the whole suite.
 
-export interface DiscoverSelection {
-  map: DepMap;
-  allFixedFiles: Set<string>;
-  /** The stored map matched the all-fixed tree (false: it was recorded by this run). */
-  cached: boolean;
-}
+export type DiscoverSelection = Omit<AllFixedMap, 'file'>;
 
-/** The all-fixed tree's map (stored, or recorded now: one whole-suite run) and its file list. */
+/** The all-fixed tree's map (stored, or recorded now: one whole-suite run, stored only with --write) and its file list. */
 export async function allFixedSelection(ctx: Omit<DiscoverCtx, 'selection' | 'track'>): Promise<DiscoverSelection> {
   const { opts } = ctx;
-  const dir = path.join(ctx.tmp, 'all-fixed');
-  await materialize({ bugs: 'none', out: dir, targetDir: ctx.targetDir, manifestPath: ctx.manifestPath, fixesDir: ctx.fixesDir, manifest: ctx.manifest, linkNodeModules: ctx.nodeModules });
-  const file = depMapPath(ctx.manifestPath);
-  const allFixedFiles = await listTreeFiles(dir);
-  const stored = await readDepMap(file, await hashTree(dir));
-  if (stored) return { map: stored, allFixedFiles, cached: true };
-  const map = await recordDepMap(dir, {
+  const { map, cached, allFixedFiles } = await allFixedDepMap({
+    targetDir: ctx.targetDir, manifestPath: ctx.manifestPath, fixesDir: ctx.fixesDir, manifest: ctx.manifest,
+    nodeModulesDir: ctx.nodeModules, write: opts.write === true,
     ...(opts.runner ? { runner: opts.runner } : {}),
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.preflight ? { preflight: opts.preflight } : {}),
   });
-  if (opts.write === true) await writeDepMap(file, map);
-  return { map, allFixedFiles, cached: false };
+  return { map, cached, allFixedFiles };
 }
 
 /** The test files to run with only `bug` present in `treeDir`; undefined = the whole suite. */

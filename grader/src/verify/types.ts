@@ -33,6 +33,12 @@ export interface VerifyOptions {
   progress?: ProgressFn;
   /** Write validation records into the manifest and the report files (default true). */
   write?: boolean;
+  /**
+   * Keep a bug's recorded validation instead of running its checks when what they read is
+   * unchanged (verify/reuse.ts) and it proved at least what this verification asks. The static,
+   * apply, all-fixed and shipped checks always run.
+   */
+  reuse?: boolean;
   reportPath?: string;
   nodeModulesDir?: string;
   env?: Record<string, string>;
@@ -80,6 +86,8 @@ export interface BugVerdict {
   validation?: BugValidation;
   problems: string[];
   warnings: string[];
+  /** The recorded validation stood for the runs: its inputs were unchanged (`reuse`). */
+  reused?: boolean;
 }
 
 export interface VerifyReport {

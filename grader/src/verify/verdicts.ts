@@ -1,4 +1,4 @@
-import { variantsOf, type BugEntry } from '../manifest.ts';
+import { variantsOf, type BugEntry, type BugValidation } from '../manifest.ts';
 import { describeMasking, type BugMasking } from '../masking.ts';
 import { GRADER_VERSION } from '../version.ts';
 import type { VariantTally } from './runs.ts';
@@ -12,6 +12,10 @@ export interface BugOutcome {
   masking: BugMasking | undefined;
   /** Problems found by the steps (static, apply, runs). */
   problems: string[];
+  /** sha256 of what the checks read (reuse.ts), recorded with the validation. */
+  inputs?: string;
+  /** The recorded validation kept instead of running the checks (verify --reuse). */
+  reused?: BugValidation;
 }
 
 export interface VerdictContext {
@@ -49,10 +53,11 @@ export function bugVerdict(o: BugOutcome, vc: VerdictContext): BugVerdict {
   const own = [...o.problems, ...(vc.requireValidity ? findings : [])];
   const alt = o.variants.alternative;
   const wrong = o.variants['wrong-fix'];
-  const ok = own.length === 0 && vc.globalProblems.length === 0 && o.good === vc.repeat && alt.good === alt.total && wrong.good === wrong.total;
-  const stability = `${o.good}/${vc.repeat}`;
-  const alternatives = ratio(alt);
-  const wrongFixesCaught = ratio(wrong);
+  const ranOk = o.reused !== undefined || (o.good === vc.repeat && alt.good === alt.total && wrong.good === wrong.total);
+  const ok = own.length === 0 && vc.globalProblems.length === 0 && ranOk;
+  const stability = o.reused?.stability ?? `${o.good}/${vc.repeat}`;
+  const alternatives = o.reused ? o.reused.alternatives : ratio(alt);
+  const wrongFixesCaught = o.reused ? o.reused.wrongFixesCaught : ratio(wrong);
   const verdict: BugVerdict = {
     ok, stability,
     ...(alternatives ? { alternatives } : {}),
@@ -63,12 +68,15 @@ export function bugVerdict(o: BugOutcome, vc: VerdictContext): BugVerdict {
     fullyMasked: o.masking?.fullyMasked ?? false,
     problems: [...own, ...vc.globalProblems.map((p) => `(global) ${p}`)],
     warnings: vc.requireValidity ? [] : findings,
+    ...(o.reused ? { reused: true } : {}),
   };
-  if (ok) {
+  if (ok && o.reused) verdict.validation = o.reused;
+  else if (ok) {
     verdict.validation = {
       runs: vc.repeat, stability, date: vc.date, graderVersion: GRADER_VERSION, mode: vc.quick ? 'quick' : 'full',
       ...(alternatives ? { alternatives } : {}),
       ...(wrongFixesCaught ? { wrongFixesCaught } : {}),
+      ...(o.inputs ? { inputs: o.inputs } : {}),
     };
   }
   return verdict;

@@ -35,4 +35,29 @@ function gatewayCaller(req, internalToken) {
   return { tenantId, role, keyId: headerValue(req, 'x-key-id'), userId: headerValue(req, 'x-user-id') };
 }
 
-module.exports = { internalTokenValid, gatewayCaller };
+// The roles that may change a tenant's settings in the services that do not define their own.
+const WRITER_ROLES = new Set(['admin', 'platform-admin']);
+
+/**
+ * The two hooks a service puts in front of its routes, so each service states only its errors:
+ * - `requireCaller(config)`, an onRequest hook: the error from `unauthenticated()` unless the
+ *   gateway asserted a caller (and `acceptCaller` takes it); the caller lands on `req.caller`.
+ * - `requireWriter`, a preHandler (only when `forbidden` is given): the error from `forbidden()`
+ *   unless the caller's role is one of `writerRoles`.
+ */
+function gatewayCallerHooks({ unauthenticated, forbidden, writerRoles = WRITER_ROLES, acceptCaller = () => true }) {
+  function requireCaller(config) {
+    return async function checkCaller(req) {
+      const caller = gatewayCaller(req, config.INTERNAL_TOKEN);
+      if (!caller || !acceptCaller(caller)) throw unauthenticated();
+      req.caller = caller;
+    };
+  }
+  if (!forbidden) return { requireCaller };
+  async function requireWriter(req) {
+    if (!writerRoles.has(req.caller.role)) throw forbidden();
+  }
+  return { requireCaller, requireWriter };
+}
+
+module.exports = { internalTokenValid, gatewayCaller, gatewayCallerHooks, WRITER_ROLES };

@@ -1,18 +1,20 @@
 'use strict';
 
 const amqp = require('amqplib');
+const { stallWatch, stalled, STALL_MS } = require('./wait-for');
 
 /**
- * Collects every event published on dn.events with a routing key matching `pattern`, in the
- * namespace's vhost, on a queue of its own (exclusive, gone when closed). `until(condition)`
- * re-checks the condition on each event instead of polling.
+ * Collects every message published on a topic exchange (dn.events unless `exchange` says
+ * otherwise) with a routing key matching `pattern`, in the namespace's vhost, on a queue of its
+ * own (exclusive, gone when closed). `until(condition)` re-checks the condition on each message
+ * instead of polling.
  */
-async function tapEvents(ns, pattern = 'tenant.#') {
+async function tapEvents(ns, pattern = 'tenant.#', { exchange = 'dn.events' } = {}) {
   const conn = await amqp.connect(ns.env.AMQP_URL);
   const ch = await conn.createChannel();
-  await ch.assertExchange('dn.events', 'topic', { durable: true });
+  await ch.assertExchange(exchange, 'topic', { durable: true });
   const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-  await ch.bindQueue(queue, 'dn.events', pattern);
+  await ch.bindQueue(queue, exchange, pattern);
   const events = [];
   const waiting = [];
   conn.on('error', () => {});
@@ -22,17 +24,30 @@ async function tapEvents(ns, pattern = 'tenant.#') {
     const event = JSON.parse(msg.content.toString('utf8'));
     events.push(event);
     ch.ack(msg);
-    for (const waiter of waiting.filter((w) => w.condition())) {
+    for (const waiter of [...waiting]) {
+      waiter.watch.kick();
+      if (!waiter.condition()) continue;
       waiting.splice(waiting.indexOf(waiter), 1);
+      waiter.watch.stop();
       waiter.resolve();
     }
   });
   return {
     events,
-    /** Resolves once `condition()` holds: now, or after the event that makes it hold. */
+    /**
+     * Resolves once `condition()` holds: now, or after the event that makes it hold. Rejects when
+     * no message came for the stall bound (support/wait-for.js) while it did not.
+     */
     until(condition) {
       if (condition()) return Promise.resolve();
-      return new Promise((resolve) => waiting.push({ condition, resolve }));
+      return new Promise((resolve, reject) => {
+        const waiter = { condition, resolve };
+        waiter.watch = stallWatch(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(stalled(`tap on ${exchange} ${pattern} (${events.length} message(s) so far)`, STALL_MS));
+        });
+        waiting.push(waiter);
+      });
     },
     async close() {
       await conn.close().catch(() => {});

@@ -2,7 +2,7 @@
 
 const { events: { createPublisher }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
 const { TRANSFORM_ERRORS } = require('./errors');
-const { authenticate } = require('./identity');
+const { requireCaller } = require('./identity');
 const { createStore } = require('./store');
 const { createEnrichment } = require('./enrichment');
 const { createProcessor } = require('./processor');
@@ -42,7 +42,7 @@ function createApp({ config, clock, clients, logger, onStop = () => {} }) {
 
   app.register(
     async function transformApi(scope) {
-      scope.addHook('onRequest', authenticate(config));
+      scope.addHook('onRequest', requireCaller(config));
       await scope.register(transformRoutes, { store, processor, enrichment });
     },
     { prefix: '/v1' },

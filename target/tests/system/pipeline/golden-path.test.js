@@ -2,7 +2,7 @@
 
 const { useNamespace } = require('../../support/namespace');
 const { createFaultProxy } = require('../../support/fault-proxy');
-const { waitForEvent } = require('../../support/wait-for');
+const { waitForEvent, stallWatch, stalled, STALL_MS } = require('../../support/wait-for');
 const { createFakeClock } = require('../../../shared/utils/clock');
 const { createPrng } = require('../../../shared/utils/prng');
 const { apiKey, viaGateway, allEmit } = require('./segment');
@@ -156,7 +156,10 @@ function countProcessed() {
   let waiter = null;
   const onProcessed = () => {
     count += 1;
-    if (waiter && count >= waiter.n) {
+    if (!waiter) return;
+    waiter.watch.kick();
+    if (count >= waiter.n) {
+      waiter.watch.stop();
       waiter.resolve();
       waiter = null;
     }
@@ -172,7 +175,13 @@ function countProcessed() {
     attach,
     until(n) {
       if (count >= n) return Promise.resolve();
-      return new Promise((resolve) => { waiter = { n, resolve }; });
+      return new Promise((resolve, reject) => {
+        const watch = stallWatch(() => {
+          waiter = null;
+          reject(stalled(`aggregate processed ${count} of ${n} records`, STALL_MS));
+        });
+        waiter = { n, resolve, watch };
+      });
     },
     stop: () => parts.events.off('processed', onProcessed),
   };
@@ -184,14 +193,23 @@ function untilStored(rollupId, expected) {
   const want = JSON.stringify(expected);
   return new Promise((resolve, reject) => {
     let checking = Promise.resolve();
-    const check = () => {
+    const watch = stallWatch(() => {
+      events.off('written', check);
+      reject(stalled(`the store's rows of ${rollupId}`, STALL_MS));
+    });
+    function check() {
+      watch.kick();
       checking = checking.then(async () => {
         if (JSON.stringify(await rowsOf(rollupId)) === want) {
+          watch.stop();
           events.off('written', check);
           resolve();
         }
-      }).catch(reject);
-    };
+      }).catch((err) => {
+        watch.stop();
+        reject(err);
+      });
+    }
     events.on('written', check);
     check();
   });

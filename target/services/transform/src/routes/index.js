@@ -11,8 +11,7 @@ function withEffective(mapping) {
 }
 
 async function transformRoutes(app, { store, processor, enrichment }) {
-  app.put('/mappings/:name', { schema: S.putMapping }, async (req, reply) => {
-    requireWriter(req);
+  app.put('/mappings/:name', { schema: S.putMapping, preHandler: requireWriter }, async (req, reply) => {
     const stored = await store.mappings.put(req.caller.tenantId, req.params.name, req.body);
     reply.code(201);
     return withEffective(stored);
@@ -30,8 +29,7 @@ async function transformRoutes(app, { store, processor, enrichment }) {
     return processor.transformRecord(req.caller.tenantId, req.body, mapping);
   });
 
-  app.put('/udfs/:name', { schema: S.putUdf }, async (req, reply) => {
-    requireWriter(req);
+  app.put('/udfs/:name', { schema: S.putUdf, preHandler: requireWriter }, async (req, reply) => {
     try {
       // Parsed only, never run here: a syntax error is the caller's, reported before storing.
       new vm.Script(`(function udf(input, helpers) {\n'use strict';\n${req.body.source}\n})`);
@@ -49,8 +47,7 @@ async function transformRoutes(app, { store, processor, enrichment }) {
     return udf;
   });
 
-  app.put('/enrichment/:field', { schema: S.putEnrichment }, async (req) => {
-    requireWriter(req);
+  app.put('/enrichment/:field', { schema: S.putEnrichment, preHandler: requireWriter }, async (req) => {
     await enrichment.set(req.caller.tenantId, req.params.field, req.body.value);
     return { field: req.params.field, value: req.body.value };
   });

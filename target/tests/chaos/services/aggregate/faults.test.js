@@ -192,12 +192,8 @@ describe('broker cut while routed records are delivered', () => {
     await clock.advanceAsync(delay);
     const closing = routed({ tenantId: 't-redeliver', ts: T0 + MIN });
     const emitted = waitForEvent(svc.app.aggregateParts.events, 'emitted', { filter: (e) => e.tenantId === 't-redeliver' });
-    const allIn = new Promise((resolve) => {
-      const check = () => events.every((e) => appended.has(e.id)) && resolve();
-      svc.app.aggregateParts.events.on('appended', check);
-      check();
-    });
-    await allIn;
+    const allAppended = () => events.every((e) => appended.has(e.id));
+    if (!allAppended()) await waitForEvent(svc.app.aggregateParts.events, 'appended', { filter: allAppended });
     ch.publish('dn.events', 'router.routed', Buffer.from(JSON.stringify(closing)), { messageId: closing.id, persistent: true });
     await ch.waitForConfirms();
     const first = await emitted;

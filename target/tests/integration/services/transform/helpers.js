@@ -5,6 +5,7 @@
 
 const amqp = require('amqplib');
 const { internalHeaders } = require('../../../support/http');
+const { tapEvents } = require('../../../support/event-tap');
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -54,35 +55,8 @@ async function ingestionPublisher(ns) {
  * Collects the deliveries a work queue dead-letters (dn.dlx under the queue's name), on a queue
  * of its own; `until(condition)` re-checks on each one.
  */
-async function tapDeadLetters(ns, queue) {
-  const conn = await amqp.connect(ns.env.AMQP_URL);
-  const ch = await conn.createChannel();
-  conn.on('error', () => {});
-  ch.on('error', () => {});
-  await ch.assertExchange('dn.dlx', 'topic', { durable: true });
-  const { queue: own } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-  await ch.bindQueue(own, 'dn.dlx', queue);
-  const events = [];
-  const waiting = [];
-  await ch.consume(own, (msg) => {
-    if (msg === null) return;
-    events.push(JSON.parse(msg.content.toString('utf8')));
-    ch.ack(msg);
-    for (const w of waiting.filter((x) => x.condition())) {
-      waiting.splice(waiting.indexOf(w), 1);
-      w.resolve();
-    }
-  });
-  return {
-    events,
-    until(condition) {
-      if (condition()) return Promise.resolve();
-      return new Promise((resolve) => waiting.push({ condition, resolve }));
-    },
-    async close() {
-      await conn.close().catch(() => {});
-    },
-  };
+function tapDeadLetters(ns, queue) {
+  return tapEvents(ns, queue, { exchange: 'dn.dlx' });
 }
 
 /** Messages waiting in a queue of the namespace's vhost (checked through a passive declare). */

@@ -3,11 +3,14 @@
 const crypto = require('node:crypto');
 const { service, utils } = require('../../../../shared');
 
-const { createHttpApp, internalTokenValid, gatewayCaller } = service;
+const { createHttpApp, internalTokenValid, gatewayCaller, gatewayCallerHooks } = service;
 const { defineErrors, createError, systemClock, silentLogger } = utils;
 
 const TOKEN = 'kit-internal-token-0123456789';
-const CATALOGUE = defineErrors({ DEMO_UNAUTHENTICATED: { statusCode: 401, message: 'authentication required' } });
+const CATALOGUE = defineErrors({
+  DEMO_UNAUTHENTICATED: { statusCode: 401, message: 'authentication required' },
+  DEMO_FORBIDDEN: { statusCode: 403, message: 'forbidden' },
+});
 
 describe('internal token check', () => {
   test('only the exact configured token is accepted', () => {
@@ -85,5 +88,52 @@ describe('identity asserted by the gateway, over a real port', () => {
   test('a valid token without a tenant or a role is not a caller', async () => {
     expect((await whoami({ 'x-internal-token': TOKEN, 'x-user-role': 'admin' })).status).toBe(401);
     expect((await whoami({ 'x-internal-token': TOKEN, 'x-tenant-id': 't-acme', 'x-user-role': '' })).status).toBe(401);
+  });
+});
+
+describe("a service's caller hooks, over a real port", () => {
+  let app;
+  let base;
+
+  beforeAll(async () => {
+    const { requireCaller, requireWriter } = gatewayCallerHooks({
+      unauthenticated: () => createError(CATALOGUE.DEMO_UNAUTHENTICATED),
+      forbidden: () => createError(CATALOGUE.DEMO_FORBIDDEN),
+      acceptCaller: (caller) => !caller.tenantId.includes('/'),
+    });
+    app = createHttpApp({ service: 'demo', prefix: 'DEMO', catalogue: CATALOGUE, logger: silentLogger, clock: systemClock });
+    app.register(async (api) => {
+      api.addHook('onRequest', requireCaller({ INTERNAL_TOKEN: TOKEN }));
+      api.get('/v1/things', async (req) => ({ tenantId: req.caller.tenantId }));
+      api.post('/v1/things', { preHandler: requireWriter }, async (req) => ({ changedBy: req.caller.role }));
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${app.server.address().port}`;
+  });
+  afterAll(async () => {
+    if (app) await app.close();
+  });
+
+  const call = async (method, headers) => {
+    const res = await fetch(`${base}/v1/things`, { method, headers });
+    return [res.status, (await res.json()).code ?? 'ok'];
+  };
+  const as = (role, tenantId = 't-acme') => ({ 'x-internal-token': TOKEN, 'x-tenant-id': tenantId, 'x-user-role': role });
+
+  test('reading needs an asserted caller; the token alone or a forged header is not one', async () => {
+    expect(await call('GET', as('viewer'))).toEqual([200, 'ok']);
+    expect(await call('GET', { 'x-tenant-id': 't-acme', 'x-user-role': 'admin' })).toEqual([401, 'DEMO_UNAUTHENTICATED']);
+    expect(await call('GET', { 'x-internal-token': TOKEN })).toEqual([401, 'DEMO_UNAUTHENTICATED']);
+  });
+
+  test('a caller the service does not accept is unauthenticated, whatever its role', async () => {
+    expect(await call('GET', as('admin', 't-acme/../t-other'))).toEqual([401, 'DEMO_UNAUTHENTICATED']);
+  });
+
+  test('changing needs a writer role: admin and platform-admin, not viewer or an unknown role', async () => {
+    expect(await call('POST', as('admin'))).toEqual([200, 'ok']);
+    expect(await call('POST', as('platform-admin'))).toEqual([200, 'ok']);
+    expect(await call('POST', as('viewer'))).toEqual([403, 'DEMO_FORBIDDEN']);
+    expect(await call('POST', as('Admin'))).toEqual([403, 'DEMO_FORBIDDEN']);
   });
 });

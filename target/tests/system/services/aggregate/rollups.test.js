@@ -2,6 +2,7 @@
 
 const { useNamespace } = require('../../../support/namespace');
 const { tapEvents } = require('../../../support/event-tap');
+const { waitForEvent } = require('../../../support/wait-for');
 const { serviceEnv } = require('../../../support/boot-service');
 const { silentLogger } = require('../../../../shared/utils/logger');
 const { createFakeClock } = require('../../../../shared/utils/clock');
@@ -41,16 +42,7 @@ const checkout = (id, ts, amount, country) => ({ eventId: id, source: 'web', nam
 /** Resolves once aggregate has processed `n` more records (the pipeline may reorder requests). */
 function processed(n) {
   let seen = 0;
-  return new Promise((resolve) => {
-    const on = () => {
-      seen += 1;
-      if (seen === n) {
-        aggregate.app.aggregateParts.events.off('processed', on);
-        resolve();
-      }
-    };
-    aggregate.app.aggregateParts.events.on('processed', on);
-  });
+  return waitForEvent(aggregate.app.aggregateParts.events, 'processed', { filter: () => (seen += 1) >= n });
 }
 const windowsOf = (rollupId) => tap.events.filter((e) => e.tenantId === 'tenant-sys' && e.data.rollupId === rollupId);
 

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { describe, test } from 'node:test';
+import { verify } from '../../grader/src/index.ts';
+import type { Manifest } from '../../grader/src/manifest.ts';
+import { copyManifestDir, copyTarget, FIXTURE_TARGET, tempDir } from './helpers.ts';
+
+// `verify --reuse`: a recorded validation stands for a bug's runs only while nothing its checks
+// read has changed (grader/src/verify/reuse.ts). The fixture's verification is real (jest runs).
+
+const readManifest = async (p: string): Promise<Manifest> => JSON.parse(await readFile(p, 'utf8')) as Manifest;
+const ranFor = (r: Awaited<ReturnType<typeof verify>>, id: string): number => r.checks.filter((c) => c.bug === id && c.run !== undefined).length;
+
+describe('verify --reuse', () => {
+  test('keeps validations whose inputs are unchanged, runs again the bug whose list, patch or target changed', async () => {
+    const tmp = await tempDir('verify-reuse-');
+    try {
+      const manifestPath = await copyManifestDir(tmp.dir);
+      const first = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1 });
+      assert.equal(first.ok, true, JSON.stringify(first.checks.filter((c) => !c.ok), null, 2));
+      const recorded = await readManifest(manifestPath);
+      const ids = recorded.bugs.map((b) => b.id);
+      for (const b of recorded.bugs) assert.match(b.validation?.inputs ?? '', /^[0-9a-f]{64}$/, `${b.id} records its inputs`);
+
+      // nothing changed: every bug kept, no bug or variant tree run; the all-fixed and shipped trees still run
+      const same = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1, reuse: true, write: false });
+      assert.equal(same.ok, true);
+      for (const id of ids) {
+        assert.equal(same.bugs[id]?.reused, true, id);
+        assert.equal(ranFor(same, id), 0, `${id} ran nothing`);
+      }
+      assert.ok(same.checks.some((c) => c.step === 'all-fixed') && same.checks.some((c) => c.step === 'shipped'));
+
+      // a longer verification than was recorded, or a full one over a quick record, runs again
+      const more = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 2, reuse: true, write: false, bugs: [ids[0]!] });
+      assert.equal(more.bugs[ids[0]!]?.reused, undefined);
+      assert.equal(ranFor(more, ids[0]!) >= 2, true);
+
+      // one bug's failToPass list edited: that bug runs (and fails: the list is wrong), the others are kept
+      const edited = await readManifest(manifestPath);
+      const victim = edited.bugs.find((b) => b.failToPass.length >= 2)!;
+      victim.failToPass = victim.failToPass.slice(1);
+      await writeFile(manifestPath, JSON.stringify(edited, null, 2));
+      const listChanged = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1, reuse: true, write: false });
+      assert.equal(listChanged.bugs[victim.id]?.reused, undefined);
+      assert.equal(listChanged.bugs[victim.id]?.ok, false, 'the shortened list is caught, not kept');
+      for (const id of ids.filter((i) => i !== victim.id)) assert.equal(listChanged.bugs[id]?.reused, true, id);
+      await writeFile(manifestPath, JSON.stringify(recorded, null, 2));
+
+      // any change to the target: nothing is kept (the tree is one of every check's inputs)
+      const target = await copyTarget(tmp.dir);
+      await writeFile(`${target}/README.md`, 'changed\n', { flag: 'a' });
+      const treeChanged = await verify({ targetDir: target, manifestPath, repeat: 1, reuse: true, write: false });
+      assert.equal(treeChanged.ok, true);
+      for (const id of ids) assert.equal(treeChanged.bugs[id]?.reused, undefined, id);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
