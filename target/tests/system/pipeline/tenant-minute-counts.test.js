@@ -1,0 +1,233 @@
+'use strict';
+
+const { useNamespace } = require('../../support/namespace');
+const { createFaultProxy } = require('../../support/fault-proxy');
+const { waitForEvent } = require('../../support/wait-for');
+const { internalHeaders } = require('../../support/http');
+const { createFakeClock } = require('../../../shared/utils/clock');
+const { apiKey, viaGateway, allEmit } = require('./segment');
+const { startPipeline } = require('./pipeline');
+const { MINUTE, HOSTS, recordedTraffic, receivedOrder, expectedMinutes, barrier } = require('./tenant-traffic');
+
+// What the tenants of a shared pipeline read as per-minute counts, replayed from recorded traffic
+// (tenant-traffic.js, seeded): several tenants send metric events at once, each subscribed to its
+// own topic and rolling its events up per host and minute. Every tenant must read exactly what it
+// sent, minute by minute, also for events on a minute boundary, events held back by minutes (inside
+// the allowed lateness), and events sent while the broker restarts; and once the windows are over,
+// aggregate must keep no state for them, however long it runs.
+//
+// The tests share one pipeline and run in order on later and later event times (the watermark is
+// aggregate's, one for all tenants). Each closes its windows with a barrier: one event per host and
+// tenant well past the allowed lateness, sent once aggregate has read every event of the traffic
+// (the services work concurrently: a barrier sent earlier could overtake events still on their way
+// and make them too late to count).
+
+const ns = useNamespace({ databases: ['users', 'pipeline', 'metrics'] });
+const TENANTS = ['tenant-north', 'tenant-south', 'tenant-east'];
+const ROLLUP = 'per-minute';
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2024, 4, 1, 9);
+const LATENESS_MS = 5 * MINUTE;
+const OUT_OF_ORDER_MS = MINUTE;
+const BROKER_USERS = ['ingestion', 'transform', 'router', 'aggregate', 'store'];
+// Under load the whole pipeline (seven services, three servers) runs on two cores.
+const TEST_TIMEOUT_MS = 90_000;
+
+let clock;
+let amqpProxy;
+let pipeline;
+const keys = {};
+
+beforeAll(async () => {
+  clock = createFakeClock(Date.UTC(2024, 4, 1, 12));
+  const broker = new URL(ns.env.AMQP_URL);
+  amqpProxy = await createFaultProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
+  pipeline = await startPipeline(ns, {
+    clock,
+    env: { AMQP_URL: amqpProxy.url(ns.env.AMQP_URL), OUTBOX_INTERVAL_MS: '1000' },
+    aggregateEnv: { AGGREGATE_PARTITIONS: '2', AGGREGATE_CONSUMER: 'minutes', AGGREGATE_OUT_OF_ORDER_MS: String(OUT_OF_ORDER_MS) },
+  });
+  for (const tenant of TENANTS) {
+    keys[tenant] = await apiKey(pipeline.services, tenant);
+    const topic = await viaGateway(pipeline.services, '/api/v1/router/topics', { key: keys[tenant], method: 'POST', body: { name: 'host-metrics' } });
+    expect(topic.status).toBe(201);
+    const sub = await viaGateway(pipeline.services, '/api/v1/router/topics/host-metrics/subscriptions', { key: keys[tenant], method: 'POST', body: { pattern: 'metrics.#' } });
+    expect(sub.status).toBe(201);
+    const rollup = await viaGateway(pipeline.services, '/api/v1/aggregate/rollups', {
+      key: keys[tenant],
+      method: 'POST',
+      body: { rollupId: ROLLUP, topic: 'host-metrics', field: 'properties.value', groupBy: ['host'], functions: ['count', 'sum'], window: { kind: 'tumbling', sizeMs: MINUTE, allowedLatenessMs: LATENESS_MS } },
+    });
+    expect(rollup.status).toBe(201);
+  }
+}, TEST_TIMEOUT_MS);
+
+ns.cleanup(async () => {
+  if (pipeline) await pipeline.stop();
+  if (amqpProxy) await amqpProxy.close();
+});
+
+/** Sends `{ tenant, event }` traffic in the given order, each tenant's share of a chunk with its own key. */
+async function send(traffic, chunk = 24) {
+  for (let i = 0; i < traffic.length; i += chunk) {
+    const part = traffic.slice(i, i + chunk);
+    for (const tenant of TENANTS) {
+      const events = part.filter((x) => x.tenant === tenant).map((x) => x.event);
+      if (events.length === 0) continue;
+      const res = await viaGateway(pipeline.services, '/api/v1/ingestion/events', { key: keys[tenant], method: 'POST', body: { events }, headers: { 'x-schema-version': '2' } });
+      expect(res.status).toBe(202);
+    }
+  }
+}
+
+function barriers(prefix, ts) {
+  return TENANTS.flatMap((tenant) => barrier(tenant, prefix, ts).map((event) => ({ tenant, event })));
+}
+
+/** What `tenant` has in the metrics database for the rollup's minutes in [from, to). */
+async function minutesOf(tenant, from, to) {
+  const { rows } = await pipeline.services.store.clients.postgres.query('metrics',
+    `SELECT series_key, window_start, count, sum FROM store_rollups
+      WHERE tenant_id = $1 AND rollup_id = $2 AND resolution = '1m' AND window_start >= $3 AND window_start < $4
+      ORDER BY series_key, window_start`, [tenant, ROLLUP, new Date(from), new Date(to)]);
+  return rows.map((r) => ({ seriesKey: r.series_key, windowStart: r.window_start.toISOString(), count: Number(r.count), sum: Number(r.sum) }));
+}
+
+/** Every tenant's expected minutes in [from, to), from the traffic sent. */
+function expectedByTenant(traffic) {
+  return Object.fromEntries(TENANTS.map((t) => [t, expectedMinutes(traffic.filter((x) => x.tenant === t).map((x) => x.event))]));
+}
+
+/**
+ * Resolves once the metrics database holds exactly `expected` (per tenant) in [from, to), re-read
+ * after each write of the store. A minute that never arrives leaves the test to its timeout; the
+ * assertion after the wait says which tenant reads what.
+ */
+function untilStored(expected, from, to) {
+  const events = pipeline.services.store.app.storeParts.events;
+  const want = JSON.stringify(expected);
+  const read = async () => Object.fromEntries(await Promise.all(TENANTS.map(async (t) => [t, await minutesOf(t, from, to)])));
+  return new Promise((resolve, reject) => {
+    let checking = Promise.resolve();
+    const check = () => {
+      checking = checking.then(async () => {
+        if (JSON.stringify(await read()) === want) {
+          events.off('written', check);
+          resolve();
+        }
+      }).catch(reject);
+    };
+    events.on('written', check);
+    check();
+  });
+}
+
+/** Replays `minutes` minutes of recorded traffic from `base`; resolves with what each tenant should read. */
+function replay(seed, base, minutes) {
+  const traffic = recordedTraffic(TENANTS, base, { minutes, seed });
+  const { sendOrder, late } = receivedOrder(traffic, { seed });
+  expect(sendOrder).toHaveLength(traffic.length);
+  return { traffic, sendOrder, late, expected: expectedByTenant(traffic), from: base, to: base + minutes * MINUTE };
+}
+
+async function expectEveryMinute({ expected, from, to, traffic }) {
+  await untilStored(expected, from, to);
+  for (const tenant of TENANTS) expect(await minutesOf(tenant, from, to)).toEqual(expected[tenant]);
+  const counted = TENANTS.reduce((n, t) => n + expected[t].reduce((m, r) => m + r.count, 0), 0);
+  expect(counted).toBe(traffic.length);
+}
+
+/**
+ * Counts the records aggregate reads for the first time (a redelivery counts as a duplicate) from
+ * now on; `until(n)` resolves once n have been read.
+ */
+function countFirstReads() {
+  const events = pipeline.services.aggregate.app.aggregateParts.events;
+  let count = 0;
+  const waiters = [];
+  const onProcessed = (e) => {
+    if (e.duplicate > 0) return;
+    count += 1;
+    for (const w of waiters.filter((x) => count >= x.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  events.on('processed', onProcessed);
+  return {
+    until: (n) => (count >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    stop: () => events.off('processed', onProcessed),
+  };
+}
+
+/** Sends the barrier that closes the run's windows once aggregate has read all of its traffic. */
+async function closeWindows(run, reads, prefix) {
+  await reads.until(run.traffic.length);
+  reads.stop();
+  await send(barriers(prefix, run.to + LATENESS_MS + 5 * MINUTE));
+}
+
+/** Resolves once aggregate's combined watermark has reached `wm`. */
+function watermarkReached(wm) {
+  return waitForEvent(pipeline.services.aggregate.app.aggregateParts.events, 'advanced', { filter: (e) => e.watermark >= wm });
+}
+
+async function aggregateStatus() {
+  const res = await fetch(`${pipeline.services.aggregate.url}/v1/status`, { headers: internalHeaders({ tenantId: 'platform', role: 'admin' }) });
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+describe('per-minute counts of every tenant through the whole pipeline', () => {
+  test('each tenant reads per host and minute exactly what it sent: boundary events, bare-prefix names and late events included', async () => {
+    const run = replay('steady', T0, 8);
+    // the recording holds what the counts depend on: boundary stamps, bare names, held-back events
+    expect(run.traffic.some((x) => Date.parse(x.event.ts) % MINUTE === 0)).toBe(true);
+    expect(run.traffic.some((x) => x.event.name === 'metrics')).toBe(true);
+    expect(run.late.length).toBeGreaterThan(0);
+    const reads = countFirstReads();
+    await send(run.sendOrder);
+    await closeWindows(run, reads, 'steady-barrier');
+    await expectEveryMinute(run);
+  }, TEST_TIMEOUT_MS);
+
+  test('no event is lost when the broker restarts in the middle of the traffic', async () => {
+    const run = replay('restart', T0 + HOUR, 6);
+    const half = Math.floor(run.sendOrder.length / 2);
+    const reads = countFirstReads();
+    await send(run.sendOrder.slice(0, half));
+    const disconnected = allEmit(pipeline.services, BROKER_USERS, 'disconnected');
+    amqpProxy.refuse(true);
+    amqpProxy.cut();
+    await disconnected;
+    // ingestion keeps accepting while the broker is away: the events wait in its outbox
+    await send(run.sendOrder.slice(half));
+    amqpProxy.refuse(false);
+    const reconnected = allEmit(pipeline.services, BROKER_USERS, 'reconnected');
+    await clock.advanceAsync(100);
+    await reconnected;
+    // the outbox relays' next periodic runs send what waited
+    await clock.advanceAsync(1000);
+    await closeWindows(run, reads, 'restart-barrier');
+    await expectEveryMinute(run);
+  }, TEST_TIMEOUT_MS);
+
+  test('window state stays bounded: once their lateness has passed, aggregate keeps nothing of old minutes', async () => {
+    const run = replay('bounded', T0 + 2 * HOUR, 4);
+    const before = await aggregateStatus();
+    const reads = countFirstReads();
+    await send(run.sendOrder);
+    await closeWindows(run, reads, 'bounded-barrier');
+    await expectEveryMinute(run);
+    // a last barrier far past every window so far: everything before it may be forgotten
+    const last = run.to + 45 * MINUTE;
+    const reached = watermarkReached(last - OUT_OF_ORDER_MS);
+    await send(barriers('last-barrier', last));
+    await reached;
+    const after = await aggregateStatus();
+    const windowsOfRun = TENANTS.reduce((n, t) => n + run.expected[t].length, 0);
+    expect(after.stats.dropped - before.stats.dropped).toBeGreaterThanOrEqual(windowsOfRun);
+    // what is left: the last barrier's minute of each tenant and host, nothing older
+    expect(after.liveWindows).toBeLessThanOrEqual(TENANTS.length * HOSTS.length);
+  }, TEST_TIMEOUT_MS);
+});
