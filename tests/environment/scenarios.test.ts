@@ -33,7 +33,9 @@ function closureOf(bugs: { id: string; dependsOn: string[] }[], start: string[])
 describe('scenarios/index.json', () => {
   test('validates against its JSON Schema, and the schema rejects what it must', async () => {
     const ajv = new Ajv2020({ allErrors: true, strict: true });
-    const validate = ajv.compile(await readJson(path.join(SCENARIOS, 'index.schema.json')));
+    const schemaValidate = ajv.compile(await readJson(path.join(SCENARIOS, 'index.schema.json')));
+    // a plain predicate: ajv's type guard would narrow the index to unknown
+    const validate = Object.assign((data: unknown): boolean => schemaValidate(data), { get errors() { return schemaValidate.errors; } });
     const index = await readJson(path.join(SCENARIOS, 'index.json'));
     assert.ok(validate(index), JSON.stringify(validate.errors));
     assert.deepEqual(index.scenarios.map((s: { id: string }) => s.id), ['01', '02', '03', '04', '05']);

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { EnvClientError } from '../client/client.ts';
 import { EnvError } from '../errors.ts';
 import { loadHostManifest } from '../eval/host-manifest.ts';
 import { type SandboxKind, SANDBOX_KINDS } from '../options.ts';
@@ -111,7 +112,11 @@ export async function walkthroughCommand(argv: string[]): Promise<void> {
   const p = parse(argv);
   // with --json, stdout carries only the result; progress goes to stderr
   const print = (line: string): void => void (p.json ? process.stderr : process.stdout).write(`${line}\n`);
-  const result = await runWalkthrough(p, print);
+  const result = await runWalkthrough(p, print).catch((err: unknown) => {
+    // the server refused or failed a request: not a usage error, and not this command's bug
+    if (err instanceof EnvClientError) throw new EnvError('ENV_ERR_INFRA', err.message, { cause: err });
+    throw err;
+  });
   if (!result) return;
   print(summaryLine(result));
   if (p.writeDoc) {
