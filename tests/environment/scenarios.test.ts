@@ -9,6 +9,7 @@ import { resolveOptions } from '../../environment/src/options.ts';
 import { dependsOnClosure, fixOrder, maskingGroups, orderViolations, type MaskingEntry } from '../../environment/src/scenarios/fix-order.ts';
 import { maskingGraph } from '../../environment/src/scenarios/tasks.ts';
 import { walkthroughPlan } from '../../environment/src/walkthrough/plan.ts';
+import { DOC_BEGIN, DOC_END } from '../../environment/src/walkthrough/render.ts';
 import { REPO, tempDir } from './fixtures.ts';
 
 // scenarios/: the index and its schema, the scenario task built from the real manifest (no tree is
@@ -58,6 +59,10 @@ describe('scenarios/index.json', () => {
     for (const f of [one.incident, one.hints, one.walkthrough]) assert.ok(files.includes(f), f);
     const manifest = await loadManifest(MANIFEST);
     for (const id of one.bugs) assert.ok(manifest.bugs.some((b) => b.id === id), `${id} is in the manifest`);
+    for (const t of one.systemTests) await readFile(path.join(REPO, 'target', 'tests', t), 'utf8');
+    // the curve's place in the walkthrough: only `walkthrough --write-doc` writes between the markers
+    const walkthrough = await readFile(path.join(SCENARIOS, one.walkthrough), 'utf8');
+    assert.ok(walkthrough.indexOf(DOC_BEGIN) !== -1 && walkthrough.indexOf(DOC_END) > walkthrough.indexOf(DOC_BEGIN));
   });
 
   test('the incident document gives nothing away: no bug ids, no source paths', async () => {
