@@ -174,6 +174,21 @@ function watermarkReached(wm) {
   return waitForEvent(pipeline.services.aggregate.app.aggregateParts.events, 'advanced', { filter: (e) => e.watermark >= wm });
 }
 
+/** Aggregate's per-window keys in Redis (accumulator hashes and event-id sets): the memory that grew. */
+async function windowKeys() {
+  const redis = pipeline.services.aggregate.clients.redis;
+  let count = 0;
+  for (const pattern of ['agg:w:*', 'agg:seen:*']) {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', redis.prefixKey(pattern), 'COUNT', 1000);
+      cursor = next;
+      count += found.length;
+    } while (cursor !== '0');
+  }
+  return count;
+}
+
 async function aggregateStatus() {
   const res = await fetch(`${pipeline.services.aggregate.url}/v1/status`, { headers: internalHeaders({ tenantId: 'platform', role: 'admin' }) });
   expect(res.status).toBe(200);
@@ -229,7 +244,9 @@ describe('per-minute counts of every tenant through the whole pipeline', () => {
     const after = await aggregateStatus();
     const windowsOfRun = TENANTS.reduce((n, t) => n + run.expected[t].length, 0);
     expect(after.stats.dropped - before.stats.dropped).toBeGreaterThanOrEqual(windowsOfRun);
-    // what is left: the last barrier's minute of each tenant and host, nothing older
+    // what is left: the last barrier's minute of each tenant and host, nothing older; in Redis, its
+    // accumulator and its event-id set
     expect(after.liveWindows).toBeLessThanOrEqual(TENANTS.length * HOSTS.length);
+    expect(await windowKeys()).toBeLessThanOrEqual(2 * TENANTS.length * HOSTS.length);
   }, TEST_TIMEOUT_MS);
 });
