@@ -2,12 +2,12 @@
 
 const { useNamespace } = require('../../support/namespace');
 const { createFaultProxy } = require('../../support/fault-proxy');
-const { waitForEvent } = require('../../support/wait-for');
 const { internalHeaders } = require('../../support/http');
 const { createFakeClock } = require('../../../shared/utils/clock');
 const { apiKey, viaGateway, allEmit } = require('./segment');
 const { startPipeline } = require('./pipeline');
-const { MINUTE, HOSTS, recordedTraffic, receivedOrder, expectedMinutes, barrier } = require('./tenant-traffic');
+const { countFirstReads, watermarkReached, followWindows } = require('./pipeline-progress');
+const { MINUTE, HOSTS, recordedTraffic, receivedOrder, expectedMinutes, hostTicks } = require('./tenant-traffic');
 
 // What the tenants of a shared pipeline read as per-minute counts, replayed from recorded traffic
 // (tenant-traffic.js, seeded): several tenants send metric events at once, each subscribed to its
@@ -20,7 +20,8 @@ const { MINUTE, HOSTS, recordedTraffic, receivedOrder, expectedMinutes, barrier 
 // aggregate's, one for all tenants). Each closes its windows with a barrier: one event per host and
 // tenant well past the allowed lateness, sent once aggregate has read every event of the traffic
 // (the services work concurrently: a barrier sent earlier could overtake events still on their way
-// and make them too late to count).
+// and make them too late to count). The metrics database is read once the store has written every
+// window aggregate closed (pipeline-progress.js), so a wrong count fails with the tenant's minutes.
 
 const ns = useNamespace({ databases: ['users', 'pipeline', 'metrics'] });
 const TENANTS = ['tenant-north', 'tenant-south', 'tenant-east'];
@@ -82,8 +83,9 @@ async function send(traffic, chunk = 24) {
   }
 }
 
-function barriers(prefix, ts) {
-  return TENANTS.flatMap((tenant) => barrier(tenant, prefix, ts).map((event) => ({ tenant, event })));
+/** One event per tenant and host at `ts`, as `{ tenant, event }` traffic. */
+function ticks(prefix, ts) {
+  return TENANTS.flatMap((tenant) => hostTicks(tenant, prefix, ts).map((event) => ({ tenant, event })));
 }
 
 /** What `tenant` has in the metrics database for the rollup's minutes in [from, to). */
@@ -100,30 +102,6 @@ function expectedByTenant(traffic) {
   return Object.fromEntries(TENANTS.map((t) => [t, expectedMinutes(traffic.filter((x) => x.tenant === t).map((x) => x.event))]));
 }
 
-/**
- * Resolves once the metrics database holds exactly `expected` (per tenant) in [from, to), re-read
- * after each write of the store. A minute that never arrives leaves the test to its timeout; the
- * assertion after the wait says which tenant reads what.
- */
-function untilStored(expected, from, to) {
-  const events = pipeline.services.store.app.storeParts.events;
-  const want = JSON.stringify(expected);
-  const read = async () => Object.fromEntries(await Promise.all(TENANTS.map(async (t) => [t, await minutesOf(t, from, to)])));
-  return new Promise((resolve, reject) => {
-    let checking = Promise.resolve();
-    const check = () => {
-      checking = checking.then(async () => {
-        if (JSON.stringify(await read()) === want) {
-          events.off('written', check);
-          resolve();
-        }
-      }).catch(reject);
-    };
-    events.on('written', check);
-    check();
-  });
-}
-
 /** Replays `minutes` minutes of recorded traffic from `base`; resolves with what each tenant should read. */
 function replay(seed, base, minutes) {
   const traffic = recordedTraffic(TENANTS, base, { minutes, seed });
@@ -132,46 +110,30 @@ function replay(seed, base, minutes) {
   return { traffic, sendOrder, late, expected: expectedByTenant(traffic), from: base, to: base + minutes * MINUTE };
 }
 
+/** Every tenant reads exactly what it sent, per host and minute of [from, to). */
 async function expectEveryMinute({ expected, from, to, traffic }) {
-  await untilStored(expected, from, to);
-  for (const tenant of TENANTS) expect(await minutesOf(tenant, from, to)).toEqual(expected[tenant]);
+  for (const tenant of TENANTS) expect({ tenant, minutes: await minutesOf(tenant, from, to) }).toEqual({ tenant, minutes: expected[tenant] });
   const counted = TENANTS.reduce((n, t) => n + expected[t].reduce((m, r) => m + r.count, 0), 0);
   expect(counted).toBe(traffic.length);
 }
 
 /**
- * Counts the records aggregate reads for the first time (a redelivery counts as a duplicate) from
- * now on; `until(n)` resolves once n have been read.
+ * Closes the run's windows: once aggregate has read all `count` records sent since `reads` began,
+ * a barrier well past them; resolves once the store has written every window that closed.
  */
-function countFirstReads() {
-  const events = pipeline.services.aggregate.app.aggregateParts.events;
-  let count = 0;
-  const waiters = [];
-  const onProcessed = (e) => {
-    if (e.duplicate > 0) return;
-    count += 1;
-    for (const w of waiters.filter((x) => count >= x.n)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  };
-  events.on('processed', onProcessed);
-  return {
-    until: (n) => (count >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
-    stop: () => events.off('processed', onProcessed),
-  };
-}
-
-/** Sends the barrier that closes the run's windows once aggregate has read all of its traffic. */
-async function closeWindows(run, reads, prefix) {
-  await reads.until(run.traffic.length);
+async function closeWindows(run, { reads, follow }, prefix, count = run.traffic.length) {
+  await reads.until(count);
   reads.stop();
-  await send(barriers(prefix, run.to + LATENESS_MS + 5 * MINUTE));
+  const barrierTs = run.to + LATENESS_MS + 5 * MINUTE;
+  const passed = watermarkReached(pipeline, barrierTs - OUT_OF_ORDER_MS);
+  await send(ticks(prefix, barrierTs));
+  await passed;
+  await follow.written();
 }
 
-/** Resolves once aggregate's combined watermark has reached `wm`. */
-function watermarkReached(wm) {
-  return waitForEvent(pipeline.services.aggregate.app.aggregateParts.events, 'advanced', { filter: (e) => e.watermark >= wm });
+/** Starts following what the pipeline does with the traffic about to be sent. */
+function track() {
+  return { reads: countFirstReads(pipeline), follow: followWindows(pipeline) };
 }
 
 /** Aggregate's per-window keys in Redis (accumulator hashes and event-id sets): the memory that grew. */
@@ -202,16 +164,26 @@ describe('per-minute counts of every tenant through the whole pipeline', () => {
     expect(run.traffic.some((x) => Date.parse(x.event.ts) % MINUTE === 0)).toBe(true);
     expect(run.traffic.some((x) => x.event.name === 'metrics')).toBe(true);
     expect(run.late.length).toBeGreaterThan(0);
-    const reads = countFirstReads();
-    await send(run.sendOrder);
-    await closeWindows(run, reads, 'steady-barrier');
-    await expectEveryMinute(run);
+    // every host's last event half a minute after the traffic: once aggregate has read everything,
+    // the watermark stands exactly 30 s before the run's end (the disorder it waits for is a minute)
+    const tails = ticks('steady-tail', run.to + 30_000);
+    const settled = watermarkReached(pipeline, run.to + 30_000 - OUT_OF_ORDER_MS);
+    const progress = track();
+    await send([...run.sendOrder, ...tails]);
+    await settled;
+    // stragglers for the minute that ended four and a half minutes before that watermark: far
+    // later than the disorder aggregate waits for, still inside the five minutes of allowed lateness
+    const stragglers = ticks('steady-straggler', run.to - 6 * MINUTE + 20_000);
+    await send(stragglers);
+    const sent = [...run.traffic, ...stragglers];
+    await closeWindows(run, progress, 'steady-barrier', sent.length + tails.length);
+    await expectEveryMinute({ ...run, traffic: sent, expected: expectedByTenant(sent) });
   }, TEST_TIMEOUT_MS);
 
   test('no event is lost when the broker restarts in the middle of the traffic', async () => {
     const run = replay('restart', T0 + HOUR, 6);
     const half = Math.floor(run.sendOrder.length / 2);
-    const reads = countFirstReads();
+    const progress = track();
     await send(run.sendOrder.slice(0, half));
     const disconnected = allEmit(pipeline.services, BROKER_USERS, 'disconnected');
     amqpProxy.refuse(true);
@@ -225,21 +197,21 @@ describe('per-minute counts of every tenant through the whole pipeline', () => {
     await reconnected;
     // the outbox relays' next periodic runs send what waited
     await clock.advanceAsync(1000);
-    await closeWindows(run, reads, 'restart-barrier');
+    await closeWindows(run, progress, 'restart-barrier');
     await expectEveryMinute(run);
   }, TEST_TIMEOUT_MS);
 
   test('window state stays bounded: once their lateness has passed, aggregate keeps nothing of old minutes', async () => {
     const run = replay('bounded', T0 + 2 * HOUR, 4);
     const before = await aggregateStatus();
-    const reads = countFirstReads();
+    const progress = track();
     await send(run.sendOrder);
-    await closeWindows(run, reads, 'bounded-barrier');
+    await closeWindows(run, progress, 'bounded-barrier');
     await expectEveryMinute(run);
     // a last barrier far past every window so far: everything before it may be forgotten
     const last = run.to + 45 * MINUTE;
-    const reached = watermarkReached(last - OUT_OF_ORDER_MS);
-    await send(barriers('last-barrier', last));
+    const reached = watermarkReached(pipeline, last - OUT_OF_ORDER_MS);
+    await send(ticks('last-barrier', last));
     await reached;
     const after = await aggregateStatus();
     const windowsOfRun = TENANTS.reduce((n, t) => n + run.expected[t].length, 0);

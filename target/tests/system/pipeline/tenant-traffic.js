@@ -74,9 +74,12 @@ function expectedMinutes(events) {
   return [...out.values()].sort((a, b) => (`${a.seriesKey}|${a.windowStart}` < `${b.seriesKey}|${b.windowStart}` ? -1 : 1));
 }
 
-/** One event per host at `ts` that no window under test counts: it moves the watermark past them. */
-function barrier(tenant, prefix, ts) {
+/**
+ * One event per host of `tenant` at `ts`: as a barrier (past the windows under test) it moves the
+ * watermark past them; inside them it is counted like any other event.
+ */
+function hostTicks(tenant, prefix, ts) {
   return HOSTS.map((host) => ({ eventId: `${prefix}-${tenant}-${host}`, source: 'agent', name: 'metrics.tick', ts: new Date(ts).toISOString(), properties: { value: 0 }, dimensions: { host } }));
 }
 
-module.exports = { MINUTE, HOSTS, recordedTraffic, receivedOrder, expectedMinutes, barrier };
+module.exports = { MINUTE, HOSTS, recordedTraffic, receivedOrder, expectedMinutes, hostTicks };
