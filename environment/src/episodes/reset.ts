@@ -51,7 +51,7 @@ export async function startEpisode(r: ResetDeps, req: ResetRequestT): Promise<Re
     });
     const observation = await resetObservation(ep, task, baseline, description);
     const durationMs = performance.now() - started;
-    log.info({ event: 'reset', seed, maxSteps, taskHash: tree.contentHash, namespace: ep.resources?.ns?.id ?? null, durationMs, timings }, 'episode started');
+    log.info({ event: 'reset', seed, maxSteps, hints: req.options?.hints ?? 'none', taskHash: tree.contentHash, namespace: ep.resources?.ns?.id ?? null, durationMs, timings }, 'episode started');
     return {
       episodeId: ep.id,
       observation,
