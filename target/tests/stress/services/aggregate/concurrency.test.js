@@ -60,7 +60,11 @@ describe('4 instances updating the same windows', () => {
         const start = T0 + m * MIN;
         const mine = events.filter((e) => e.data.record.dimensions.page === page && Date.parse(e.data.record.ts) >= start && Date.parse(e.data.record.ts) < start + MIN);
         const copies = emitted.filter((e) => e.data.seriesKey === `page=${page}` && Date.parse(e.data.windowStart) === start);
-        expect(copies).toHaveLength(1);
+        // Every instance relays the shared outbox, so a window event may go out more than once
+        // while the first publish is unconfirmed; a copy carries the same id (the store keeps one
+        // per id). Once means one event id per window, whatever the interleaving.
+        expect(copies.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(copies.map((e) => e.id)).size).toBe(1);
         expect(copies[0].data).toMatchObject({ count: mine.length, sum: mine.reduce((s, e) => s + e.data.record.properties.v, 0), revision: 1 });
         // Records another instance still had in flight held the watermark back: nothing was late.
       }
