@@ -19,11 +19,13 @@ export async function tempDir(prefix = 'grader-test-'): Promise<{ dir: string; c
 
 /**
  * A private copy of the fixture manifest directory (manifest, fixes), so tests that write
- * (inventory cache, validation records, reports) never touch the repository.
+ * (inventory cache, validation records, reports) never touch the repository. The caches the
+ * grader keeps next to a manifest (inventory, dependency map, reports) are left behind: a test
+ * starts from the committed files, whatever an earlier run (a bench on the fixture) left there.
  */
 export async function copyManifestDir(into: string): Promise<string> {
   const dir = path.join(into, 'mini-manifest');
-  await cp(FIXTURE_MANIFEST_DIR, dir, { recursive: true, filter: (src) => !/inventory\.json$|verify-report/.test(src) });
+  await cp(FIXTURE_MANIFEST_DIR, dir, { recursive: true, filter: (src) => !/inventory\.json$|depmap\.json$|verify-report/.test(src) });
   return path.join(dir, 'manifest.json');
 }
 

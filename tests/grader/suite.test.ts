@@ -256,7 +256,13 @@ describe('verify', () => {
     assert.deepEqual(report.checks.map((c) => c.step), ['inventory', 'static', 'apply', 'all-fixed', 'bug', 'bug', 'alternative', 'wrong-fix', 'bug', 'shipped']);
     const m = await loadManifest(manifestPath);
     const plain = { runs: 1, stability: '1/1', date: '2030-01-02T03:04:05.000Z', graderVersion: '0.1.0', mode: 'full' };
-    for (const b of m.bugs) assert.deepEqual(b.validation, b.id === 'R1' ? { ...plain, alternatives: '1/1', wrongFixesCaught: '1/1' } : plain);
+    for (const b of m.bugs) {
+      // inputs: the hash `verify --reuse` keys on (tests/grader/verify-reuse.test.ts); one per bug
+      const { inputs, ...record } = b.validation ?? {};
+      assert.match(inputs ?? '', /^[0-9a-f]{64}$/, b.id);
+      assert.deepEqual(record, b.id === 'R1' ? { ...plain, alternatives: '1/1', wrongFixesCaught: '1/1' } : plain);
+    }
+    assert.equal(new Set(m.bugs.map((b) => b.validation?.inputs)).size, m.bugs.length, 'each bug has its own inputs');
     assert.equal(report.bugs.R1?.alternatives, '1/1');
     assert.equal(report.bugs.R1?.wrongFixesCaught, '1/1');
     assert.match(report.checks.find((c) => c.step === 'wrong-fix')?.detail ?? '', /caught: 1 failToPass test\(s\) failed: chaos\/retry\.test\.js › retry under faults › gives up after the allowed attempts/);
