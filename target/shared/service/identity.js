@@ -60,4 +60,4 @@ function gatewayCallerHooks({ unauthenticated, forbidden, writerRoles = WRITER_R
   return { requireCaller, requireWriter };
 }
 
-module.exports = { internalTokenValid, gatewayCaller, gatewayCallerHooks, WRITER_ROLES };
+module.exports = { internalTokenValid, gatewayCaller, gatewayCallerHooks };

@@ -6,7 +6,7 @@ const { createErrorHandler, createErrorMapper, errorFactory, isStoreUnavailable,
 const { serviceSchema, configParser } = require('./config');
 const { healthRoutes, readiness, postgresCheck } = require('./health');
 const { withDeadline } = require('./deadline');
-const { internalTokenValid, gatewayCaller, gatewayCallerHooks, WRITER_ROLES } = require('./identity');
+const { internalTokenValid, gatewayCaller, gatewayCallerHooks } = require('./identity');
 const { registerOpenApi } = require('./openapi');
 const { SERVICES, serviceEntry, defaultRoutes } = require('./table');
 const { createRequestIds, SAFE_REQUEST_ID } = require('./requestId');
@@ -29,7 +29,6 @@ module.exports = {
   internalTokenValid,
   gatewayCaller,
   gatewayCallerHooks,
-  WRITER_ROLES,
   registerOpenApi,
   SERVICES,
   serviceEntry,

@@ -1,14 +1,14 @@
 'use strict';
 
-// Waiting without timers: either for an event, or for a condition re-checked once per event-loop
-// turn (setImmediate) up to a maximum number of turns. A wait that never succeeds fails with a
-// message instead of relying on the jest timeout.
+// Waiting on progress, not on time: either for an event, or for a condition re-checked once per
+// event-loop turn (setImmediate) up to a maximum number of turns. A wait that never succeeds fails
+// with a message instead of relying on the jest timeout.
 //
 // A wait for events also fails when the events stop coming: STALL_MS of real time without one.
-// The suite is graded with bugs present, and a bug that stops a pipeline would otherwise hold each
-// waiting test until its jest timeout (minutes). A working system emits its events milliseconds
-// apart, seconds on a loaded machine, so the stall bound never decides a passing run; it only
-// makes a failing one end early. It counts every event, matching or not: progress is progress.
+// Otherwise a pipeline that stopped moving (a consumer that died, a connection never restored)
+// would hold each waiting test until its jest timeout, minutes later. A working system emits its
+// events milliseconds apart, seconds on a loaded machine, so the bound never decides a passing
+// run; it only ends a failing one early. Every event counts, matching or not: progress is progress.
 
 const { setImmediate: realSetImmediate, setTimeout: realSetTimeout, clearTimeout: realClearTimeout } = require('node:timers');
 
