@@ -13,7 +13,7 @@ import { track } from './verify/context.ts';
 import { applyStep, staticStep } from './verify/patches.ts';
 import { writeReport } from './verify/report.ts';
 import { allFixedRuns, bugRuns, shippedRuns, variantRuns } from './verify/runs.ts';
-import { bugInputs, whyNotReusable } from './verify/reuse.ts';
+import { bugInputs, reusable } from './verify/reuse.ts';
 import type { BugVerdict, Ctx, VerifyOptions, VerifyReport } from './verify/types.ts';
 import { bugVerdict, type BugOutcome } from './verify/verdicts.ts';
 import { GRADER_VERSION } from './version.ts';
@@ -71,15 +71,13 @@ async function inventoryStep(ctx: Ctx): Promise<void> {
 /** A bug's runs, or its recorded validation when `reuse` is asked and it still stands (reuse.ts). */
 async function bugOutcome(ctx: Ctx, bug: BugEntry, targetHash: string, note: (id: string, p: string) => void, problems: string[]): Promise<BugOutcome> {
   const inputs = await bugInputs(ctx, bug, targetHash);
-  const none = { good: 0, total: 0 };
-  if (ctx.opts.reuse) {
+  if (ctx.opts.reuse && reusable(ctx, bug, inputs)) {
     const steps = 1 + variantsOf(bug, 'alternative').length + variantsOf(bug, 'wrong-fix').length;
-    if (whyNotReusable(ctx, bug, inputs) === undefined) {
-      ctx.total -= steps * ctx.repeat - 1;
-      const label = `${bug.id}: validation of ${bug.validation!.date} kept (${bug.validation!.mode ?? 'full'}, ${bug.validation!.stability}): nothing its checks read has changed`;
-      await track(ctx, label, async () => ({ step: 'bug' as const, label, bug: bug.id, ok: true, detail: 'reused' }));
-      return { bug, good: 0, variants: { alternative: none, 'wrong-fix': none }, masking: undefined, problems, inputs, reused: bug.validation! };
-    }
+    ctx.total -= steps * ctx.repeat - 1;
+    const label = `${bug.id}: validation of ${bug.validation!.date} kept (${bug.validation!.mode ?? 'full'}, ${bug.validation!.stability}): nothing its checks read has changed`;
+    await track(ctx, label, async () => ({ step: 'bug' as const, label, bug: bug.id, ok: true, detail: 'reused' }));
+    const none = { good: 0, total: 0 };
+    return { bug, good: 0, variants: { alternative: none, 'wrong-fix': none }, masking: undefined, problems, inputs, reused: bug.validation! };
   }
   const good = await bugRuns(ctx, bug, note);
   const variants = await variantRuns(ctx, bug, note);

@@ -46,15 +46,11 @@ export async function bugInputs(ctx: Ctx, bug: BugEntry, targetHash: string): Pr
 }
 
 /**
- * Why `bug`'s recorded validation cannot stand for this verification's checks, or undefined when
- * it can: it was made with these inputs, with at least this many runs, and in full mode when this
- * verification is not quick (a quick record proves less than a full one asks).
+ * Whether `bug`'s recorded validation stands for this verification's checks: it was made with
+ * these inputs, with at least this many runs, and in full mode when this verification is not quick
+ * (a quick record proves less than a full one asks).
  */
-export function whyNotReusable(ctx: Ctx, bug: BugEntry, inputs: string): string | undefined {
+export function reusable(ctx: Ctx, bug: BugEntry, inputs: string): boolean {
   const v = bug.validation;
-  if (!v) return 'no validation recorded';
-  if (v.inputs !== inputs) return v.inputs ? 'its inputs changed since it was validated' : 'its validation records no inputs';
-  if (v.runs < ctx.repeat) return `validated with ${v.runs} run(s), ${ctx.repeat} asked`;
-  if (!ctx.quick && v.mode === 'quick') return 'validated in quick mode only';
-  return undefined;
+  return v !== undefined && v.inputs === inputs && v.runs >= ctx.repeat && (ctx.quick || v.mode !== 'quick');
 }
