@@ -13,7 +13,7 @@ import { track } from './verify/context.ts';
 import { applyStep, staticStep } from './verify/patches.ts';
 import { writeReport } from './verify/report.ts';
 import { allFixedRuns, bugRuns, shippedRuns, variantRuns } from './verify/runs.ts';
-import { bugInputs, reusable } from './verify/reuse.ts';
+import { bugInputs, provedRuns, recordedTally, reusable } from './verify/reuse.ts';
 import type { BugVerdict, Ctx, VerifyOptions, VerifyReport } from './verify/types.ts';
 import { bugVerdict, type BugOutcome } from './verify/verdicts.ts';
 import { GRADER_VERSION } from './version.ts';
@@ -68,20 +68,32 @@ async function inventoryStep(ctx: Ctx): Promise<void> {
   });
 }
 
-/** A bug's runs, or its recorded validation when `reuse` is asked and it still stands (reuse.ts). */
+/**
+ * A bug's runs, or its recorded validation when `reuse` is asked and it still stands (reuse.ts).
+ * A record that stands for fewer runs than asked is topped up: only the missing runs are made, and
+ * the verdict counts the recorded ones with them.
+ */
 async function bugOutcome(ctx: Ctx, bug: BugEntry, targetHash: string, note: (id: string, p: string) => void, problems: string[]): Promise<BugOutcome> {
   const inputs = await bugInputs(ctx, bug, targetHash);
+  const steps = 1 + variantsOf(bug, 'alternative').length + variantsOf(bug, 'wrong-fix').length;
   if (ctx.opts.reuse && reusable(ctx, bug, inputs)) {
-    const steps = 1 + variantsOf(bug, 'alternative').length + variantsOf(bug, 'wrong-fix').length;
     ctx.total -= steps * ctx.repeat - 1;
     const label = `${bug.id}: validation of ${bug.validation!.date} kept (${bug.validation!.mode ?? 'full'}, ${bug.validation!.stability}): nothing its checks read has changed`;
     await track(ctx, label, async () => ({ step: 'bug' as const, label, bug: bug.id, ok: true, detail: 'reused' }));
     const none = { good: 0, total: 0 };
     return { bug, good: 0, variants: { alternative: none, 'wrong-fix': none }, masking: undefined, problems, inputs, reused: bug.validation! };
   }
-  const good = await bugRuns(ctx, bug, note);
-  const variants = await variantRuns(ctx, bug, note);
-  return { bug, good, variants, masking: undefined, problems, inputs };
+  const proved = ctx.opts.reuse ? provedRuns(ctx, bug, inputs) : 0;
+  ctx.total -= steps * proved;
+  const good = proved + (await bugRuns(ctx, bug, note, proved + 1));
+  const ran = await variantRuns(ctx, bug, note, proved + 1);
+  if (proved === 0) return { bug, good, variants: ran, masking: undefined, problems, inputs };
+  const add = (kind: 'alternative' | 'wrong-fix', ratio: string | undefined) => {
+    const kept = recordedTally(ratio);
+    return { good: kept.good + ran[kind].good, total: kept.total + ran[kind].total };
+  };
+  const variants = { alternative: add('alternative', bug.validation!.alternatives), 'wrong-fix': add('wrong-fix', bug.validation!.wrongFixesCaught) };
+  return { bug, good, variants, masking: undefined, problems, inputs, keptRuns: proved };
 }
 
 /**

@@ -31,10 +31,30 @@ describe('verify --reuse', () => {
       }
       assert.ok(same.checks.some((c) => c.step === 'all-fixed') && same.checks.some((c) => c.step === 'shipped'));
 
-      // a longer verification than was recorded, or a full one over a quick record, runs again
+      // a longer verification than was recorded tops the record up: only the missing run is made,
+      // and the verdict counts the kept run with it
       const more = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 2, reuse: true, write: false, bugs: [ids[0]!] });
-      assert.equal(more.bugs[ids[0]!]?.reused, undefined);
-      assert.equal(ranFor(more, ids[0]!) >= 2, true);
+      const topped = more.bugs[ids[0]!]!;
+      assert.equal(topped.reused, undefined);
+      assert.equal(topped.keptRuns, 1);
+      assert.equal(topped.stability, '2/2');
+      assert.equal(topped.validation?.runs, 2);
+      const runs = more.checks.filter((c) => c.bug === ids[0] && c.run !== undefined);
+      assert.ok(runs.length > 0 && runs.every((c) => c.run === 2), `only run 2 was made: ${runs.map((c) => c.run).join(',')}`);
+      // the alternative and wrong-fix tallies add the kept run's to the new one's
+      const variants = recorded.bugs.find((b) => b.id === ids[0])!;
+      if (variants.alternatives?.length) assert.equal(topped.alternatives, `${2 * variants.alternatives.length}/${2 * variants.alternatives.length}`);
+
+      // a full verification over a quick record is not a top-up: a quick run proves less
+      const quick = await verify({ targetDir: FIXTURE_TARGET, manifestPath, quick: true, write: false, bugs: [ids[0]!] });
+      assert.equal(quick.ok, true);
+      const quickRecord = structuredClone(recorded);
+      quickRecord.bugs[0]!.validation = quick.bugs[ids[0]!]!.validation;
+      await writeFile(manifestPath, JSON.stringify(quickRecord, null, 2));
+      const overQuick = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 2, reuse: true, write: false, bugs: [ids[0]!] });
+      assert.equal(overQuick.bugs[ids[0]!]?.keptRuns, undefined);
+      assert.deepEqual([...new Set(overQuick.checks.filter((c) => c.bug === ids[0] && c.run !== undefined).map((c) => c.run))].sort(), [1, 2]);
+      await writeFile(manifestPath, JSON.stringify(recorded, null, 2));
 
       // one bug's failToPass list edited: that bug runs (and fails: the list is wrong), the others are kept
       const edited = await readManifest(manifestPath);

@@ -16,7 +16,7 @@ function bugTable(r: VerifyReport): string[] {
     const b = r.bugs[id]!;
     const own = b.problems.filter((p) => !p.startsWith('(global)'));
     const masking = `${b.masking}${b.fullyMasked ? ' **fully masked**' : ''}`;
-    lines.push(`| ${id} | ${b.ok ? (b.reused ? 'ok (kept: inputs unchanged)' : 'ok') : 'FAILED'} | ${b.stability} | ${b.alternatives ?? 'none'} | ${b.wrongFixesCaught ?? 'none'} | ${masking} | ${own.map(cell).join('<br>')} |`);
+    lines.push(`| ${id} | ${b.ok ? (b.reused ? 'ok (kept: inputs unchanged)' : b.keptRuns ? `ok (${b.keptRuns} run(s) kept, topped up)` : 'ok') : 'FAILED'} | ${b.stability} | ${b.alternatives ?? 'none'} | ${b.wrongFixesCaught ?? 'none'} | ${masking} | ${own.map(cell).join('<br>')} |`);
   }
   return [...lines, ''];
 }

@@ -54,3 +54,22 @@ export function reusable(ctx: Ctx, bug: BugEntry, inputs: string): boolean {
   const v = bug.validation;
   return v !== undefined && v.inputs === inputs && v.runs >= ctx.repeat && (ctx.quick || v.mode !== 'quick');
 }
+
+/**
+ * Runs of `bug` already proved on these inputs and in this verification's mode, which a longer
+ * verification tops up instead of repeating: `--repeat 3 --reuse` over a 1/1 record runs runs 2
+ * and 3 only. A record exists only for a bug whose every run passed, so its runs count whole.
+ * 0 when the record is for other inputs or the other mode (a quick run does not extend a full
+ * record, nor the reverse).
+ */
+export function provedRuns(ctx: Ctx, bug: BugEntry, inputs: string): number {
+  const v = bug.validation;
+  if (v === undefined || v.inputs !== inputs) return 0;
+  return (v.mode ?? 'full') === (ctx.quick ? 'quick' : 'full') ? v.runs : 0;
+}
+
+/** A recorded "good/total" ratio as a tally (absent: nothing recorded). */
+export function recordedTally(ratio: string | undefined): { good: number; total: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(ratio ?? '');
+  return m ? { good: Number(m[1]), total: Number(m[2]) } : { good: 0, total: 0 };
+}

@@ -44,14 +44,17 @@ export async function allFixedRuns(ctx: Ctx, globalProblems: string[]): Promise<
   await rm(dir, { recursive: true, force: true });
 }
 
-/** (3) only this bug present: exactly its failToPass fail, k times. Returns the runs that did. */
-export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn): Promise<number> {
+/**
+ * (3) only this bug present: exactly its failToPass fail, runs `firstRun`..k (earlier runs are a
+ * kept record's, reuse.ts). Returns the runs that did.
+ */
+export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 1): Promise<number> {
   const dir = freshDir(ctx, `only-${bug.id}`);
   const broken = await build(ctx, dir, [bug.id]);
   if (broken) note(bug.id, `cannot build the tree with only ${bug.id}: ${broken}`);
   const files = broken ? undefined : await filesFor(ctx, bug, dir);
   let good = 0;
-  for (let run = 1; run <= ctx.repeat; run += 1) {
+  for (let run = firstRun; run <= ctx.repeat; run += 1) {
     const label = `only ${bug.id} present: exactly its ${bug.failToPass.length} failToPass test(s) fail${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
     const check = await track(ctx, label, async () =>
       broken ? { step: 'bug' as const, label, bug: bug.id, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'bug', label, bug: bug.id, run }, dir, new Set(bug.failToPass), files));
@@ -84,8 +87,8 @@ async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckB
   return { ...again, detail: `not caught in its ${files.length} file(s); ${where}: ${again.detail ?? ''}` };
 }
 
-/** One alternative or wrong fix in place of the gold fix (every other gold fix applied), k runs. */
-async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: FixVariant, note: NoteFn): Promise<number> {
+/** One alternative or wrong fix in place of the gold fix (every other gold fix applied), runs `firstRun`..k. */
+async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: FixVariant, note: NoteFn, firstRun: number): Promise<number> {
   const { patch } = variant;
   const dir = freshDir(ctx, `${kind}-${bug.id}`);
   let broken = await build(ctx, dir, [bug.id]);
@@ -99,7 +102,7 @@ async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: F
   if (broken) note(bug.id, broken);
   const files = broken ? undefined : await filesFor(ctx, bug, dir, variant);
   let good = 0;
-  for (let run = 1; run <= ctx.repeat; run += 1) {
+  for (let run = firstRun; run <= ctx.repeat; run += 1) {
     const what = kind === 'alternative' ? 'every failToPass passes, nothing regresses' : 'a failToPass fails or something regresses';
     const label = `${bug.id} with ${KIND_LABEL[kind]} ${patch}: ${what}${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
     const base = { step: kind, label, bug: bug.id, run, patch } as const;
@@ -111,13 +114,13 @@ async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: F
   return good;
 }
 
-/** Every alternative and wrong fix of a bug: how many runs behaved, over variants × runs. */
-export async function variantRuns(ctx: Ctx, bug: BugEntry, note: NoteFn): Promise<Record<VariantKind, VariantTally>> {
+/** Every alternative and wrong fix of a bug, runs `firstRun`..k: how many behaved, over variants × runs. */
+export async function variantRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 1): Promise<Record<VariantKind, VariantTally>> {
   const tally: Record<VariantKind, VariantTally> = { alternative: { good: 0, total: 0 }, 'wrong-fix': { good: 0, total: 0 } };
   for (const kind of ['alternative', 'wrong-fix'] as const) {
     for (const v of variantsOf(bug, kind)) {
-      tally[kind].good += await variantRun(ctx, bug, kind, v, note);
-      tally[kind].total += ctx.repeat;
+      tally[kind].good += await variantRun(ctx, bug, kind, v, note, firstRun);
+      tally[kind].total += ctx.repeat - firstRun + 1;
     }
   }
   return tally;

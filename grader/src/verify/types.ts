@@ -88,6 +88,8 @@ export interface BugVerdict {
   warnings: string[];
   /** The recorded validation stood for the runs: its inputs were unchanged (`reuse`). */
   reused?: boolean;
+  /** Runs counted from the recorded validation, which this verification topped up to k. */
+  keptRuns?: number;
 }
 
 export interface VerifyReport {

@@ -16,6 +16,8 @@ export interface BugOutcome {
   inputs?: string;
   /** The recorded validation kept instead of running the checks (verify --reuse). */
   reused?: BugValidation;
+  /** Runs taken from a recorded validation that this verification topped up (verify --reuse). */
+  keptRuns?: number;
 }
 
 export interface VerdictContext {
@@ -69,6 +71,7 @@ export function bugVerdict(o: BugOutcome, vc: VerdictContext): BugVerdict {
     problems: [...own, ...vc.globalProblems.map((p) => `(global) ${p}`)],
     warnings: vc.requireValidity ? [] : findings,
     ...(o.reused ? { reused: true } : {}),
+    ...(o.keptRuns ? { keptRuns: o.keptRuns } : {}),
   };
   if (ok && o.reused) verdict.validation = o.reused;
   else if (ok) {
