@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { nativeLauncher } from '../../environment/src/sandbox/native-launcher.ts';
-import { mountsUnder } from '../../environment/src/sandbox/workspace-fs.ts';
+import { MountHelper } from '../../environment/src/sandbox/mount-helper.ts';
+import { mountsUnder, unmountUnder } from '../../environment/src/sandbox/workspace-fs.ts';
 import { hasBwrap, REPO, tempDir } from './fixtures.ts';
 
 // dn-launch does what sh, nsenter, setpriv, prlimit, mount and umount did for a root run, in one
@@ -91,6 +92,72 @@ describe('dn-launch', { skip: asRoot ? false : 'the launcher is only built and u
       const u = await launch(['umount', dir]);
       assert.equal(u.code, 0, u.stderr);
       assert.deepEqual(mountsUnder(dir), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('serve answers each request on one line, in order, and a failure does not end it', async () => {
+    const dir = await tempDir('dn-launch-serve-');
+    try {
+      const input = [
+        `mount-tmpfs\t${dir}\t${4 * 1024 * 1024}\t100`,
+        'reboot',
+        `mount-tmpfs\t${dir}/missing/deeper\t1024\t1`,
+        `umount\t${dir}\t${dir}/also-not-mounted`,
+        'x'.repeat(20_000),
+        `umount\t${dir}`,
+      ].join('\n');
+      const child = execFile(nativeLauncher()!, ['serve'], { encoding: 'utf8' });
+      child.stdin!.end(`${input}\n`);
+      const out = await new Promise<string>((resolve) => {
+        let text = '';
+        child.stdout!.on('data', (d: string) => (text += d));
+        child.on('close', () => resolve(text));
+      });
+      const lines = out.trimEnd().split('\n');
+      assert.equal(lines.length, 6, out);
+      assert.equal(lines[0], 'ok');
+      assert.match(lines[1]!, /^error serve: expected mount-tmpfs or umount/);
+      assert.match(lines[2]!, /^error cannot mount a tmpfs at .*missing\/deeper: No such file/);
+      assert.equal(lines[3], 'ok'); // not mounted is not an error: detaching is idempotent
+      assert.equal(lines[4], 'error request too long');
+      assert.equal(lines[5], 'ok');
+      assert.deepEqual(mountsUnder(dir), []);
+    } finally {
+      await unmountUnder(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the server mounts through one long-lived helper, which reports failures per request', async () => {
+    const dir = await tempDir('dn-launch-helper-');
+    const helper = new MountHelper(nativeLauncher()!);
+    try {
+      await helper.mountTmpfs(dir, 4 * 1024 * 1024, 100);
+      assert.deepEqual(mountsUnder(dir), [dir]);
+      await assert.rejects(helper.mountTmpfs(`${dir}/missing/x`, 1024, 1), { code: 'ENV_ERR_INFRA', message: /cannot mount a tmpfs at/ });
+      await assert.rejects(helper.umount([`${dir}\tx`]), { code: 'ENV_ERR_INTERNAL' });
+      await helper.umount([dir]);
+      assert.deepEqual(mountsUnder(dir), []);
+    } finally {
+      helper.close();
+      await unmountUnder(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a mount helper that dies fails the requests waiting on it, and the next request starts a new one', async () => {
+    const dir = await tempDir('dn-launch-dying-');
+    try {
+      // a stand-in that reads one request, records that it started, and dies without answering
+      const fake = path.join(dir, 'fake-launcher');
+      writeFileSync(fake, `#!/bin/sh\nread line\necho started >> ${dir}/starts\nexit 3\n`, { mode: 0o700 });
+      const helper = new MountHelper(fake);
+      await assert.rejects(helper.mountTmpfs(`${dir}/a`, 1024, 1), { code: 'ENV_ERR_INFRA', message: /mount helper ended \(3\)/ });
+      await assert.rejects(helper.umount([`${dir}/a`]), { code: 'ENV_ERR_INFRA', message: /mount helper ended \(3\)/ });
+      assert.equal(readFileSync(path.join(dir, 'starts'), 'utf8'), 'started\nstarted\n');
+      helper.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

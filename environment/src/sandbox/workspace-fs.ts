@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { MountHelper } from './mount-helper.ts';
 import { nativeLauncher } from './native-launcher.ts';
 import { isRoot, which } from './system.ts';
 
@@ -17,6 +18,14 @@ const exec = promisify(execFile);
 /** Files and directories one workspace may hold: the target has a few hundred; this stops inode floods. */
 const MAX_INODES = 262_144;
 const mounted = new Set<string>();
+
+let helper: MountHelper | undefined;
+
+/** The long-lived mount helper (mount-helper.ts), where the native launcher is built; else mount(8). */
+function mountHelper(): MountHelper | undefined {
+  const launcher = nativeLauncher();
+  return launcher ? (helper ??= new MountHelper(launcher)) : undefined;
+}
 
 export type DiskCapMode = 'tmpfs' | 'watchdog';
 
@@ -48,8 +57,8 @@ export function mountsUnder(dir: string): string[] {
 export async function unmountUnder(dir: string): Promise<void> {
   const points = mountsUnder(dir);
   if (points.length === 0) return;
-  const launcher = nativeLauncher();
-  if (launcher) await exec(launcher, ['umount', ...points]).catch(() => undefined);
+  const mounter = mountHelper();
+  if (mounter) await mounter.umount(points).catch(() => undefined);
   else for (const mp of points) await exec('umount', ['-l', mp]).catch(() => undefined);
   for (const mp of points) mounted.delete(mp);
 }
@@ -92,8 +101,8 @@ export class WorkspaceFs {
   }
 
   private async mountCapped(dir: string, limitBytes: number): Promise<void> {
-    const launcher = nativeLauncher();
-    if (launcher) await exec(launcher, ['mount-tmpfs', dir, String(limitBytes), String(MAX_INODES)]);
+    const mounter = mountHelper();
+    if (mounter) await mounter.mountTmpfs(dir, limitBytes, MAX_INODES);
     else await exec('mount', ['-t', 'tmpfs', '-o', `size=${limitBytes},nr_inodes=${MAX_INODES},mode=0755,nosuid,nodev`, 'dn-workspace', dir]);
     mounted.add(path.resolve(dir));
   }
