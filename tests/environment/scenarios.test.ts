@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { loadManifest } from '@datanexus/grader';
 import { TaskCatalogue } from '../../environment/src/grading/tasks.ts';
 import { resolveOptions } from '../../environment/src/options.ts';
-import { dependsOnClosure, fixOrder, maskingGroups, orderViolations, type MaskingEntry } from '../../environment/src/scenarios/fix-order.ts';
+import { fixOrder, maskingGroups, setupClosure, orderViolations, type MaskingEntry } from '../../environment/src/scenarios/fix-order.ts';
 import { maskingGraph } from '../../environment/src/scenarios/tasks.ts';
 import { walkthroughPlan } from '../../environment/src/walkthrough/plan.ts';
 import { DOC_BEGIN, DOC_END } from '../../environment/src/walkthrough/render.ts';
@@ -22,12 +22,14 @@ const SCENARIO_1 = ['E2', 'E4', 'M5', 'T5', 'W3', 'W8', 'W9', 'P2', 'P7', 'R5', 
 
 const readJson = async (file: string): Promise<any> => JSON.parse(await readFile(file, 'utf8'));
 
-/** The closure computed here independently of the environment's code: a plain breadth-first walk. */
-function closureOf(bugs: { id: string; dependsOn: string[] }[], start: string[]): string[] {
+/** The starting set computed here independently of the environment's code: a breadth-first walk into setup (lifecycle) bugs. */
+function closureOf(bugs: { id: string; dependsOn: string[]; class: string }[], start: string[]): string[] {
   const byId = new Map(bugs.map((b) => [b.id, b]));
   const seen = new Set(start);
   const queue = [...start];
-  while (queue.length > 0) for (const d of byId.get(queue.shift()!)!.dependsOn) if (!seen.has(d)) (seen.add(d), queue.push(d));
+  while (queue.length > 0) {
+    for (const d of byId.get(queue.shift()!)!.dependsOn) if (!seen.has(d) && byId.get(d)?.class === 'lifecycle') (seen.add(d), queue.push(d));
+  }
   return bugs.map((b) => b.id).filter((id) => seen.has(id));
 }
 
@@ -106,8 +108,10 @@ describe('task scenario:01 on the real manifest', () => {
       const at = g.map((id) => position.get(id)!).sort((a, b) => a - b);
       assert.equal(at[at.length - 1]! - at[0]!, g.length - 1, `group ${g.join(' ')} is contiguous`);
     }
-    assert.equal(plan.order[0], 'L1');
-    assert.ok(position.get('E4')! < position.get('W1')! && position.get('E4')! < position.get('P7')!, 'E4 before what it exposes');
+    // the first fix is the bug that masks the most of the set: what gates most goes first
+    const masks = (id: string): number => plan.order.filter((x) => graph.get(x)!.dependsOn.includes(id)).length;
+    assert.equal(masks(plan.order[0]!), Math.max(...plan.order.map(masks)));
+    assert.ok(plan.order.some((id) => manifest.bugs.find((b) => b.id === id)!.class === 'lifecycle'), 'setup bugs are part of the plan');
   });
 });
 
@@ -131,9 +135,18 @@ describe('fix order (synthetic masking)', () => {
     assert.deepEqual(orderViolations(g, ['B', 'A', 'C', 'D']), [], 'inside a group either order is allowed');
   });
 
-  test('the closure follows dependsOn transitively and names a bug it does not know', () => {
-    const g = graph({ A: ['B'], B: ['C'], C: [], D: [] });
-    assert.deepEqual(dependsOnClosure(g, ['A']).sort(), ['A', 'B', 'C']);
-    assert.throws(() => dependsOnClosure(graph({ A: ['Z'] }), ['A']), /bug Z is not in the manifest/);
+  test('the starting set adds the setup bugs dependsOn reaches, through setup bugs only, and names a bug it does not know', () => {
+    // A is listed; S1, S2 are setup bugs; N is a neighbour whose failures overlap A's
+    const g = new Map<string, MaskingEntry>([
+      ['A', { id: 'A', dependsOn: ['S1', 'N'], failToPass: [1] }],
+      ['S1', { id: 'S1', dependsOn: ['S2', 'N'], failToPass: [1], setup: true }],
+      ['S2', { id: 'S2', dependsOn: ['S1'], failToPass: [1], setup: true }],
+      ['N', { id: 'N', dependsOn: ['S3'], failToPass: [1] }],
+      ['S3', { id: 'S3', dependsOn: [], failToPass: [1], setup: true }],
+    ]);
+    assert.deepEqual(setupClosure(g, ['A']).sort(), ['A', 'S1', 'S2'], 'N stays fixed, and S3, reached only through N, with it');
+    assert.deepEqual(setupClosure(g, ['A', 'N']).sort(), ['A', 'N', 'S1', 'S2', 'S3'], 'a listed neighbour brings its own setup bugs');
+    assert.throws(() => setupClosure(graph({ A: ['Z'] }), ['A']), /bug Z is not in the manifest/);
+    assert.throws(() => setupClosure(g, ['Q']), /bug Q is not in the manifest/);
   });
 });

@@ -17,7 +17,7 @@ export interface ScenarioEntry {
   summary?: string;
   services: string[];
   bugs: string[];
-  startingState: { present: 'bugs-and-dependsOn-closure'; others: 'fixed' };
+  startingState: { present: 'bugs-and-setup-closure'; others: 'fixed' };
   incident?: string;
   hints?: string;
   walkthrough?: string;

@@ -1,6 +1,6 @@
 import { activeBugs, type Manifest } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
-import { dependsOnClosure, type MaskingGraph } from './fix-order.ts';
+import { setupClosure, type MaskingGraph } from './fix-order.ts';
 import { readScenarioFile, type ScenarioEntry, type ScenarioIndex } from './index-file.ts';
 
 // Playable scenarios as tasks. The workspace holds the scenario's bugs and every bug their measured
@@ -20,7 +20,7 @@ export interface ScenarioTaskParts {
 export function maskingGraph(manifest: Manifest): MaskingGraph {
   const active = activeBugs(manifest);
   const ids = new Set(active.map((b) => b.id));
-  return new Map(active.map((b) => [b.id, { id: b.id, dependsOn: b.dependsOn.filter((d) => ids.has(d)), failToPass: b.failToPass }]));
+  return new Map(active.map((b) => [b.id, { id: b.id, dependsOn: b.dependsOn.filter((d) => ids.has(d)), failToPass: b.failToPass, setup: b.class === 'lifecycle' }]));
 }
 
 /** The bugs present in a scenario's workspace, in the manifest's order. */
@@ -31,7 +31,7 @@ export function scenarioBugSet(entry: ScenarioEntry, manifest: Manifest): string
     throw new EnvError('ENV_ERR_INFRA', `scenario ${entry.id} lists bugs the manifest does not have: ${unknown.join(', ')}`);
   }
   // a retired bug is no longer in the target: nothing to present, nothing to fix
-  const closure = new Set(dependsOnClosure(graph, entry.bugs.filter((id) => graph.has(id))));
+  const closure = new Set(setupClosure(graph, entry.bugs.filter((id) => graph.has(id))));
   return activeBugs(manifest).map((b) => b.id).filter((id) => closure.has(id));
 }
 
