@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { affectedFiles, parseDepMap, runSuite, verify, type DepMap, type FileDeps } from '../../grader/src/index.ts';
 import { main } from '../../grader/src/cli.ts';
 import { buildDepMap } from '../../grader/src/depmap/map.ts';
+import { distrustUnpassed } from '../../grader/src/depmap/store.ts';
+import type { Results } from '../../grader/src/types.ts';
 import { copyManifestDir, FIXTURE_TARGET, REPO, TARGET_NODE_MODULES, tempDir } from './helpers.ts';
 
 function map(files: Record<string, Partial<FileDeps>>, dirs: string[]): DepMap {
@@ -87,6 +89,32 @@ describe('affectedFiles: which test files a change can affect', () => {
 
 // The recorder on a real jest run: what each test file touched, attributed to the right file even
 // though one worker runs several files in turn.
+describe('a map recorded from a run that did not pass whole', () => {
+  test('a file with a test that did not pass depends on everything; passing files keep their reads', () => {
+    const deps: Record<string, FileDeps> = {
+      'tests/unit/a.test.js': { read: ['src/a.js'], listed: [] },
+      'tests/system/b.test.js': { read: ['tests/support/x.js'], listed: [] },
+      'tests/system/c.test.js': { read: [], listed: [], everything: 'child_process.spawn' },
+    };
+    const results = {
+      tests: [
+        { id: 'unit/a.test.js › a', status: 'passed' },
+        { id: 'system/b.test.js › stops early', status: 'failed' },
+        { id: 'system/b.test.js › other', status: 'passed' },
+        { id: 'system/c.test.js › c', status: 'failed' },
+      ],
+    } as unknown as Results;
+    const out = distrustUnpassed(deps, results);
+    assert.deepEqual(out['tests/unit/a.test.js'], deps['tests/unit/a.test.js']);
+    assert.match(out['tests/system/b.test.js']!.everything ?? '', /not every test of it passed/);
+    assert.deepEqual(out['tests/system/b.test.js']!.read, ['tests/support/x.js']);
+    assert.equal(out['tests/system/c.test.js']!.everything, 'child_process.spawn', 'an earlier reason stays');
+    // and a change nobody else read now selects the file that stopped early
+    const map: DepMap = { version: 1, treeHash: 'x', dirs: ['src', 'services', 'services/y'], files: out } as DepMap;
+    assert.ok(affectedFiles(map, [{ path: 'services/y/z.js', kind: 'modified' }]).files.includes('tests/system/b.test.js'));
+  });
+});
+
 describe('dependency recorder (real jest run)', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let tree: string;

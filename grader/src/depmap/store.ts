@@ -8,7 +8,8 @@ import { loadManifest, type Manifest } from '../manifest.ts';
 import { materialize } from '../materialize.ts';
 import { DEFAULT_MANIFEST_PATH, DEFAULT_TARGET_DIR } from '../paths.ts';
 import { runSuite } from '../run-suite.ts';
-import type { CommandRunner, InfraError } from '../types.ts';
+import { testPathOf } from '../results.ts';
+import type { CommandRunner, FileDeps, InfraError, Results } from '../types.ts';
 import { buildDepMap, parseDepMap, type DepMap } from './map.ts';
 import { listTreeFiles } from './tree-changes.ts';
 
@@ -57,7 +58,24 @@ export async function recordDepMap(dir: string, opts: RecordOptions = {}): Promi
   });
   if (run.infraError) throw new GraderError('GRADER_ERR_INFRA', `could not record the dependency map: ${run.infraError.message}`, { details: run.infraError });
   if (!run.deps || run.timedOut) throw new GraderError('GRADER_ERR_DEPMAP', `the recorded run of ${dir} brought no dependency record${run.timedOut ? ' (it timed out)' : ''}`);
-  return buildDepMap(dir, treeHash, run.deps);
+  return buildDepMap(dir, treeHash, distrustUnpassed(run.deps, run.results));
+}
+
+/**
+ * The all-fixed map is read as "what a passing test file reads". A file that did not pass while
+ * recording (a flaky failure on a loaded machine, a beforeAll that timed out) stopped early and read
+ * less than it reads when it passes: a change to what it missed would not select it, and its
+ * failures would go unseen (on the pipeline tree a map recorded on a loaded machine had the golden
+ * path reading no service code). Such a file is marked as depending on everything, so it is always
+ * run; the rest of the map stays usable.
+ */
+export function distrustUnpassed(deps: Record<string, FileDeps>, results: Results): Record<string, FileDeps> {
+  const unpassed = new Set(results.tests.filter((t) => t.status !== 'passed').map((t) => testPathOf(t.id)));
+  const out: Record<string, FileDeps> = {};
+  for (const [file, rec] of Object.entries(deps)) {
+    out[file] = unpassed.has(file) && !rec.everything ? { ...rec, everything: 'not every test of it passed when the map was recorded' } : rec;
+  }
+  return out;
 }
 
 export interface AllFixedMapOptions extends RecordOptions {
