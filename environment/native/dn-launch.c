@@ -161,11 +161,16 @@ static int cmd_serve(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   while (fgets(line, sizeof line, stdin) != NULL) {
     size_t len = strlen(line);
-    if (len == 0 || line[len - 1] != '\n') {
+    if (line[len - 1] != '\n') {
+      /* a last request cut off by the end of the input is not an over-long one */
+      if (feof(stdin)) {
+        printf("error request not ended by a newline\n");
+        break;
+      }
       printf("error request too long\n");
       /* the rest of the over-long line is skipped */
       int c;
-      while (len > 0 && line[len - 1] != '\n' && (c = getchar()) != EOF && c != '\n') {}
+      while ((c = getchar()) != EOF && c != '\n') {}
       continue;
     }
     line[len - 1] = '\0';

@@ -108,13 +108,16 @@ describe('dn-launch', { skip: asRoot ? false : 'the launcher is only built and u
         'x'.repeat(20_000),
         `umount\t${dir}`,
       ].join('\n');
-      const child = execFile(nativeLauncher()!, ['serve'], { encoding: 'utf8' });
-      child.stdin!.end(`${input}\n`);
-      const out = await new Promise<string>((resolve) => {
-        let text = '';
-        child.stdout!.on('data', (d: string) => (text += d));
-        child.on('close', () => resolve(text));
-      });
+      const serve = (text: string): Promise<string> => {
+        const child = execFile(nativeLauncher()!, ['serve'], { encoding: 'utf8' });
+        child.stdin!.end(text);
+        return new Promise<string>((resolve) => {
+          let answers = '';
+          child.stdout!.on('data', (d: string) => (answers += d));
+          child.on('close', () => resolve(answers));
+        });
+      };
+      const out = await serve(`${input}\n`);
       const lines = out.trimEnd().split('\n');
       assert.equal(lines.length, 6, out);
       assert.equal(lines[0], 'ok');
@@ -124,6 +127,8 @@ describe('dn-launch', { skip: asRoot ? false : 'the launcher is only built and u
       assert.equal(lines[4], 'error request too long');
       assert.equal(lines[5], 'ok');
       assert.deepEqual(mountsUnder(dir), []);
+      // a last request the input cut off is answered as such, not as an over-long one
+      assert.equal(await serve(`umount\t${dir}`), 'error request not ended by a newline\n');
     } finally {
       await unmountUnder(dir);
       await rm(dir, { recursive: true, force: true });

@@ -17,10 +17,10 @@ export const SANDBOX_RESULTS_FD = 6;
 
 /**
  * Opens the fds above (bwrap's arguments, the data files, the results channel), spawns with them,
- * closes the host's copies at once, and puts what came over the channel in the result.
+ * closes the host's copies at once, and puts what came over the channel in the result. `data` is
+ * the same in every run, so its files are written once and held (constantFd).
  */
 export async function spawnWithFds(
-  // data: the same in every run (held once, constantFd)
   fds: { args: readonly string[]; data: readonly [string, string]; resultsChannel: boolean },
   spawn: (extraFds: number[]) => Promise<SandboxResult>,
 ): Promise<SandboxResult> {
