@@ -100,8 +100,18 @@ async function nextRetry(id) {
     }
   })();
   retried.catch(() => {});
-  return { retried, close: () => { closed = true; return conn.close().catch(() => {}); } };
+  const spy = { retried, close: () => { closed = true; openSpies.delete(spy); return conn.close().catch(() => {}); } };
+  openSpies.add(spy);
+  return spy;
 }
+
+// A test that failed (a copy that never came, the jest timeout) leaves neither a spy asking the
+// broker nor a refused database behind for the next test.
+const openSpies = new Set();
+afterEach(async () => {
+  pgProxy.refuse(false);
+  await Promise.all([...openSpies].map((s) => s.close()));
+});
 
 describe('transform under failures', () => {
   test('a consumer that loses the broker after publishing, before its ack, is redelivered the event and publishes nothing twice', async () => {
