@@ -155,25 +155,39 @@ static int cmd_umount(int argc, char **argv) {
 #define MAX_LINE 16384
 #define MAX_FIELDS 64
 
+/*
+ * Reads one request line into `line` (its newline dropped). Returns 0, or -1 at the end of the
+ * input; `*problem` names what is wrong with the line, if anything. Read a byte at a time rather
+ * than with fgets, whose result cannot tell a NUL byte in the line from its end.
+ */
+static int read_request(char *line, size_t cap, const char **problem) {
+  size_t len = 0;
+  int c;
+  *problem = NULL;
+  while ((c = getchar()) != EOF && c != '\n') {
+    if (c == '\0' && *problem == NULL) *problem = "request holds a NUL byte";
+    /* the same bound as a line of cap - 1 bytes with its newline */
+    if (len < cap - 2) line[len++] = (char)c;
+    else if (*problem == NULL) *problem = "request too long";
+  }
+  line[len] = '\0';
+  if (c != EOF) return 0;
+  if (len == 0 && *problem == NULL) return -1;
+  /* a last request cut off by the end of the input is not an over-long one */
+  if (*problem == NULL) *problem = "request not ended by a newline";
+  return 0;
+}
+
 static int cmd_serve(void) {
   static char line[MAX_LINE];
+  const char *problem;
   serving = 1;
   setvbuf(stdout, NULL, _IOLBF, 0);
-  while (fgets(line, sizeof line, stdin) != NULL) {
-    size_t len = strlen(line);
-    if (line[len - 1] != '\n') {
-      /* a last request cut off by the end of the input is not an over-long one */
-      if (feof(stdin)) {
-        printf("error request not ended by a newline\n");
-        break;
-      }
-      printf("error request too long\n");
-      /* the rest of the over-long line is skipped */
-      int c;
-      while ((c = getchar()) != EOF && c != '\n') {}
+  while (read_request(line, sizeof line, &problem) == 0) {
+    if (problem != NULL) {
+      printf("error %s\n", problem);
       continue;
     }
-    line[len - 1] = '\0';
     char *fields[MAX_FIELDS];
     int n = 0;
     for (char *f = strtok(line, "\t"); f != NULL && n < MAX_FIELDS; f = strtok(NULL, "\t")) fields[n++] = f;

@@ -129,6 +129,9 @@ describe('dn-launch', { skip: asRoot ? false : 'the launcher is only built and u
       assert.deepEqual(mountsUnder(dir), []);
       // a last request the input cut off is answered as such, not as an over-long one
       assert.equal(await serve(`umount\t${dir}`), 'error request not ended by a newline\n');
+      // a NUL byte (which no path holds) is refused wherever it sits, and the next request stands
+      assert.equal(await serve(`\0umount\t${dir}\numount\t${dir}\n`), 'error request holds a NUL byte\nok\n');
+      assert.equal(await serve(`umount\t${dir}\0x\numount\t${dir}\n`), 'error request holds a NUL byte\nok\n');
     } finally {
       await unmountUnder(dir);
       await rm(dir, { recursive: true, force: true });
