@@ -49,6 +49,8 @@ export interface BugEntry {
   alternatives?: FixVariant[];
   wrongFixes?: FixVariant[];
   failToPass: string[];
+  /** failToPass tests the bug makes fail on some runs only (docs/bug-validity.md, "Intermittent tests"). */
+  intermittent?: string[];
   dependsOn: string[];
   scenario: number | null;
   bonus: boolean;
@@ -131,7 +133,7 @@ export function validateManifest(data: unknown): Manifest {
       if (dep === bug.id) problems.push(`bugs[${i}] (${bug.id}).dependsOn: a bug cannot depend on itself`);
       else if (!ids.has(dep)) problems.push(`bugs[${i}] (${bug.id}).dependsOn: unknown bug id "${dep}"`);
     }
-    problems.push(...variantPathProblems(bug, i));
+    problems.push(...variantPathProblems(bug, i), ...intermittentProblems(bug, i));
   }
   if (problems.length > 0) {
     throw new GraderError('GRADER_ERR_MANIFEST_INVALID', `manifest is invalid:\n  - ${problems.join('\n  - ')}`, { details: problems });
@@ -147,6 +149,22 @@ const VARIANT_DIRS: Readonly<Record<VariantKind, { field: 'alternatives' | 'wron
 /** The bug's alternatives or wrong fixes (none when the field is absent). */
 export function variantsOf(bug: BugEntry, kind: VariantKind): FixVariant[] {
   return bug[VARIANT_DIRS[kind].field] ?? [];
+}
+
+/** Intermittent tests are failToPass tests, and at least one failToPass test fails every time. */
+function intermittentProblems(bug: BugEntry, i: number): string[] {
+  const racy = bug.intermittent ?? [];
+  const listed = new Set(bug.failToPass);
+  const problems = racy.filter((id) => !listed.has(id)).map((id) => `bugs[${i}] (${bug.id}).intermittent: "${id}" is not in failToPass`);
+  if (racy.length > 0 && bug.failToPass.every((id) => racy.includes(id))) {
+    problems.push(`bugs[${i}] (${bug.id}).intermittent: every failToPass test is intermittent; at least one must fail every time the bug is present`);
+  }
+  return problems;
+}
+
+/** The tests a verification may see pass while `bug` is present (intermittent ones). */
+export function mayPassWhilePresent(bug: BugEntry): ReadonlySet<string> {
+  return new Set(bug.intermittent ?? []);
 }
 
 /** Each variant lives at <dir>/<id>-<n>.patch, named after its own bug, and no path is listed twice. */

@@ -76,6 +76,17 @@ describe('manifest schema', () => {
     assert.deepEqual(validateManifest(m).bugs.map((b) => b.dependsOn), [['R1'], ['N1'], []]);
   });
 
+  test('intermittent tests must be failToPass tests, and at least one failToPass test must not be intermittent', async () => {
+    const m = await fixture();
+    const listed = m.bugs[0]!.failToPass as string[];
+    m.bugs[0]!.intermittent = ['unit/elsewhere.test.js › not listed'];
+    rejects(m, /bugs\[0\] \(N1\)\.intermittent: "unit\/elsewhere\.test\.js › not listed" is not in failToPass/);
+    m.bugs[0]!.intermittent = [...listed];
+    rejects(m, /every failToPass test is intermittent/);
+    m.bugs[0]!.failToPass = [...listed, 'unit/steady.test.js › fails every time'];
+    assert.deepEqual(validateManifest(m).bugs[0]!.intermittent, listed);
+  });
+
   test('alternatives and wrong fixes: known fields only, note and patch required, paths named after their bug, listed once', async () => {
     const valid = await fixture();
     assert.equal(validateManifest(valid).bugs[1]?.alternatives?.length, 1, 'the fixture records R1\'s alternative');

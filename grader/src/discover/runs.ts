@@ -64,8 +64,10 @@ export async function discoverOne(ctx: DiscoverCtx, bug: BugEntry, seq: number):
   const { runs, timedOut } = await runOnly(ctx, bug, dir);
   await rm(dir, { recursive: true, force: true });
 
-  const first = runs[0] ?? [];
-  const unstable = sorted(runs.flat()).filter((id) => !runs.every((r) => r.includes(id)));
+  // intermittent tests (docs/bug-validity.md) stay listed whether or not this run's race hit them
+  const racy = bug.intermittent ?? [];
+  const first = sorted([...(runs[0] ?? []), ...racy]);
+  const unstable = sorted(runs.flat()).filter((id) => !racy.includes(id) && !runs.every((r) => r.includes(id)));
   const previous = [...bug.failToPass];
   const problems: string[] = [];
   if (timedOut) problems.push('the suite timed out: the list is incomplete');

@@ -42,6 +42,8 @@ export async function bugInputs(ctx: Ctx, bug: BugEntry, targetHash: string): Pr
     }
   }
   h.update(`\nfailToPass\n${[...bug.failToPass].sort().join('\n')}\n`);
+  // absent and empty hash alike, so a record made before the field existed still stands
+  if (bug.intermittent?.length) h.update(`intermittent\n${[...bug.intermittent].sort().join('\n')}\n`);
   return h.digest('hex');
 }
 
