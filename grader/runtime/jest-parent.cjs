@@ -68,6 +68,9 @@ async function main() {
   const { formatTestResults } = fromJest('@jest/test-result');
 
   const argv = await buildArgv(process.argv.slice(2));
+  // jest runs one file (or a few fast ones) in this process, where nothing records: a memory limit
+  // is jest's one switch that always schedules workers; this one is never reached.
+  if (recordDeps) argv.workerIdleMemoryLimit = Number.MAX_SAFE_INTEGER;
   const { results } = await runCLI(argv, [cwd]);
   if (recordDeps) send({ deps: collectDeps(cwd, results.testResults) });
   send({ results: formatTestResults(results) });

@@ -27,6 +27,8 @@ export interface BugValidation {
   wrongFixesCaught?: string;
   /** sha256 of what the checks read (verify/reuse.ts): `verify --reuse` keeps a record whose inputs are unchanged. */
   inputs?: string;
+  /** Quick records: sha256 over what the runs read (verify/read-key.ts), paths in validation-reads.json. */
+  readsKey?: string;
 }
 
 /** An alternative correct fix or a wrong fix: a patch in the gold fix's form, relative to the manifest. */

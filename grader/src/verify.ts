@@ -12,8 +12,9 @@ import { snapshotTarget } from './materialize.ts';
 import { track } from './verify/context.ts';
 import { applyStep, staticStep } from './verify/patches.ts';
 import { writeReport } from './verify/report.ts';
-import { allFixedRuns, bugRuns, shippedRuns, variantRuns } from './verify/runs.ts';
-import { bugInputs, provedRuns, recordedTally, reusable } from './verify/reuse.ts';
+import { bugOutcome } from './verify/outcome.ts';
+import { loadReads, saveReads } from './verify/read-store.ts';
+import { allFixedRuns, shippedRuns } from './verify/runs.ts';
 import type { BugVerdict, Ctx, VerifyOptions, VerifyReport } from './verify/types.ts';
 import { bugVerdict, type BugOutcome } from './verify/verdicts.ts';
 import { GRADER_VERSION } from './version.ts';
@@ -69,34 +70,6 @@ async function inventoryStep(ctx: Ctx): Promise<void> {
 }
 
 /**
- * A bug's runs, or its recorded validation when `reuse` is asked and it still stands (reuse.ts).
- * A record that stands for fewer runs than asked is topped up: only the missing runs are made, and
- * the verdict counts the recorded ones with them.
- */
-async function bugOutcome(ctx: Ctx, bug: BugEntry, targetHash: string, note: (id: string, p: string) => void, problems: string[]): Promise<BugOutcome> {
-  const inputs = await bugInputs(ctx, bug, targetHash);
-  const steps = 1 + variantsOf(bug, 'alternative').length + variantsOf(bug, 'wrong-fix').length;
-  if (ctx.opts.reuse && reusable(ctx, bug, inputs)) {
-    ctx.total -= steps * ctx.repeat - 1;
-    const label = `${bug.id}: validation of ${bug.validation!.date} kept (${bug.validation!.mode ?? 'full'}, ${bug.validation!.stability}): nothing its checks read has changed`;
-    await track(ctx, label, async () => ({ step: 'bug' as const, label, bug: bug.id, ok: true, detail: 'reused' }));
-    const none = { good: 0, total: 0 };
-    return { bug, good: 0, variants: { alternative: none, 'wrong-fix': none }, masking: undefined, problems, inputs, reused: bug.validation! };
-  }
-  const proved = ctx.opts.reuse ? provedRuns(ctx, bug, inputs) : 0;
-  ctx.total -= steps * proved;
-  const good = proved + (await bugRuns(ctx, bug, note, proved + 1));
-  const ran = await variantRuns(ctx, bug, note, proved + 1);
-  if (proved === 0) return { bug, good, variants: ran, masking: undefined, problems, inputs };
-  const add = (kind: 'alternative' | 'wrong-fix', ratio: string | undefined) => {
-    const kept = recordedTally(ratio);
-    return { good: kept.good + ran[kind].good, total: kept.total + ran[kind].total };
-  };
-  const variants = { alternative: add('alternative', bug.validation!.alternatives), 'wrong-fix': add('wrong-fix', bug.validation!.wrongFixesCaught) };
-  return { bug, good, variants, masking: undefined, problems, inputs, keptRuns: proved };
-}
-
-/**
  * The validation of the manifest (docs/design.md, "The manifest and its validation"), with bug validity v2:
  *  (1) every gold fix, alternative and wrong fix applies to the shipped target alone (an alternative
  *      is not the gold fix again), and all gold fixes apply together in manifest order and in reverse;
@@ -134,13 +107,18 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     const masking = maskingFromManifest(ctx.manifest);
     const requireValidity = opts.requireValidity ?? ctx.manifest.requireValidity ?? false;
     const vc = { repeat: ctx.repeat, quick: ctx.quick, date, requireValidity, globalProblems };
+    const reads = await loadReads(ctx.manifestDir);
     for (const bug of selected) {
-      const outcome = await bugOutcome(ctx, bug, targetHash, note, problems.get(bug.id) ?? []);
+      const outcome = await bugOutcome(ctx, bug, targetHash, reads, note, problems.get(bug.id) ?? []);
       outcome.masking = masking.get(bug.id);
       outcomes.push(outcome);
       // Each bug's record is written as soon as its own runs are over: a long verification that
       // is interrupted keeps what it proved (the final write below repeats it with the report).
-      if (opts.write !== false) await writeValidations(ctx.manifestPath, new Map([[bug.id, bugVerdict(outcome, vc).validation ?? null]]));
+      if (opts.write !== false) {
+        const validation = bugVerdict(outcome, vc).validation;
+        if (validation?.readsKey && outcome.reads) await saveReads(ctx.manifestDir, new Map([[bug.id, outcome.reads]]));
+        await writeValidations(ctx.manifestPath, new Map([[bug.id, validation ?? null]]));
+      }
     }
     if (checkShipped) await shippedRuns(ctx, manifestProblems);
 

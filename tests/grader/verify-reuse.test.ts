@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { verify } from '../../grader/src/index.ts';
 import type { Manifest } from '../../grader/src/manifest.ts';
@@ -73,6 +74,50 @@ describe('verify --reuse', () => {
       const treeChanged = await verify({ targetDir: target, manifestPath, repeat: 1, reuse: true, write: false });
       assert.equal(treeChanged.ok, true);
       for (const id of ids) assert.equal(treeChanged.bugs[id]?.reused, undefined, id);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  test('a quick record stands by what its runs read: an edit elsewhere in the target keeps it, an edit of a file it read does not', async () => {
+    const tmp = await tempDir('verify-reads-');
+    try {
+      const manifestPath = await copyManifestDir(tmp.dir);
+      const first = await verify({ targetDir: FIXTURE_TARGET, manifestPath, quick: true });
+      assert.equal(first.ok, true, JSON.stringify(first.checks.filter((c) => !c.ok), null, 2));
+      const recorded = await readManifest(manifestPath);
+      const reads = JSON.parse(await readFile(path.join(path.dirname(manifestPath), 'validation-reads.json'), 'utf8')) as { bugs: Record<string, { key: string; read: string[] }> };
+      for (const b of recorded.bugs.filter((x) => x.id !== 'X1')) {
+        assert.match(b.validation?.readsKey ?? '', /^[0-9a-f]{64}$/, `${b.id} records a second key`);
+        assert.equal(reads.bugs[b.id]?.key, b.validation?.readsKey, `${b.id}: the paths are kept under the record's key`);
+      }
+      // X1's test file does not load on its bug's tree (the module it requires is missing): a file
+      // that crashes reports no reads, so the record gets no second key
+      const x1 = recorded.bugs.find((b) => b.id === 'X1')!;
+      assert.equal(x1.validation?.readsKey, undefined);
+      assert.equal(reads.bugs.X1, undefined);
+      assert.ok(reads.bugs.N1!.read.includes('src/stats.js') && !reads.bugs.N1!.read.includes('src/retry.js'), reads.bugs.N1!.read.join(' '));
+
+      // R1's source edited and a file added: the target hash changed for all, only R1 read the change
+      const target = await copyTarget(tmp.dir);
+      await writeFile(`${target}/src/retry.js`, '// a comment an agent might add\n', { flag: 'a' });
+      await writeFile(`${target}/src/unused.js`, 'module.exports = 1;\n');
+      const edited = await verify({ targetDir: target, manifestPath, quick: true, reuse: true });
+      assert.equal(edited.ok, true, JSON.stringify(edited.checks.filter((c) => !c.ok), null, 2));
+      assert.equal(edited.bugs.R1?.reused, undefined, 'R1 read src/retry.js: it runs again');
+      assert.ok(ranFor(edited, 'R1') > 0);
+      assert.equal(edited.bugs.N1?.reused, true);
+      assert.equal(ranFor(edited, 'N1'), 0, 'N1 ran nothing');
+      assert.match(edited.checks.find((c) => c.bug === 'N1')?.label ?? '', /none of the \d+ paths its runs read has changed/);
+      assert.equal(edited.bugs.X1?.reused, undefined, 'X1 has no second key: the target changed, it runs again');
+      // kept records are restamped with today's inputs, so the next verification keeps them by the first key
+      const after = await readManifest(manifestPath);
+      const again = await verify({ targetDir: target, manifestPath, quick: true, reuse: true, write: false });
+      for (const b of after.bugs) assert.match(again.checks.find((c) => c.bug === b.id)?.label ?? '', /nothing its checks read has changed/, b.id);
+
+      // a full verification never keeps a record by its second key
+      const full = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1, reuse: true, write: false, bugs: ['N1'] });
+      assert.equal(full.bugs.N1?.reused, undefined);
     } finally {
       await tmp.cleanup();
     }

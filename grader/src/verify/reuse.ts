@@ -7,13 +7,16 @@ import { variantsOf, type BugEntry } from '../manifest.ts';
 import { fixPath } from '../materialize.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { GRADER_VERSION } from '../version.ts';
+import { readKey } from './read-key.ts';
+import type { ReadsFile } from './read-store.ts';
 import type { Ctx } from './types.ts';
 
 // A bug's checks read the target tree, the bug's patches (gold fix, alternatives, wrong fixes), its
 // failToPass list (the verdict compares against it) and the grader's runtime (the jest parent, the
 // dependency recorder), under one node. `bugInputs` hashes exactly those. A validation recorded
 // with the same hash ran the same trees with the same expectations, so `verify --reuse` keeps it
-// instead of running the checks again (docs/bug-validity.md, "Reusing a validation").
+// instead of running the checks again (docs/bug-validity.md, "Reusing a validation"). A quick
+// record may also stand by a second key over only the paths its runs read (read-key.ts).
 // Not covered: the versions of PostgreSQL, Redis and RabbitMQ, which no check reads as a file.
 
 const RUNTIME_DIR = path.join(REPO_ROOT, 'grader', 'runtime');
@@ -23,17 +26,16 @@ let runtimeHash: Promise<string> | undefined;
 /** A patch's bytes; a missing one (the static check reports it) hashes as missing, not as an error. */
 const bytesOf = (file: string): Promise<Buffer | string> => readFile(file).catch(() => 'missing');
 
-/** Everything a check reads that is the same for every bug: the target snapshot and the grader. */
-async function commonInputs(targetHash: string): Promise<string> {
+/** What every bug's checks read of the grader: the runtime, the grader's version, node. */
+async function graderInputs(): Promise<string> {
   runtimeHash ??= hashTree(RUNTIME_DIR);
-  return `target ${targetHash}\nruntime ${await runtimeHash}\ngrader ${GRADER_VERSION}\nnode ${process.version}\n`;
+  return `runtime ${await runtimeHash}\ngrader ${GRADER_VERSION}\nnode ${process.version}\n`;
 }
 
-/** sha256 over what `bug`'s checks read (see above). */
-export async function bugInputs(ctx: Ctx, bug: BugEntry, targetHash: string): Promise<string> {
+/** The grader's part and `bug`'s own: its patches, failToPass and intermittent lists. */
+async function sharedInputs(ctx: Ctx, bug: BugEntry): Promise<string> {
+  const parts = [await graderInputs(), `bug ${bug.id}\n`];
   const h = createHash('sha256');
-  h.update(await commonInputs(targetHash));
-  h.update(`bug ${bug.id}\n`);
   h.update(await bytesOf(fixPath(bug, ctx.fixesDir)));
   for (const kind of ['alternative', 'wrong-fix'] as const) {
     for (const v of variantsOf(bug, kind)) {
@@ -42,9 +44,29 @@ export async function bugInputs(ctx: Ctx, bug: BugEntry, targetHash: string): Pr
     }
   }
   h.update(`\nfailToPass\n${[...bug.failToPass].sort().join('\n')}\n`);
-  // absent and empty hash alike, so a record made before the field existed still stands
+  // absent and empty hash alike
   if (bug.intermittent?.length) h.update(`intermittent\n${[...bug.intermittent].sort().join('\n')}\n`);
-  return h.digest('hex');
+  parts.push(`patches and lists ${h.digest('hex')}\n`);
+  return parts.join('');
+}
+
+export interface BugKeys {
+  /** sha256 over the whole target snapshot and `shared`: the record's `inputs`. */
+  inputs: string;
+  /** What the second key (read-key.ts) hashes besides the read paths. */
+  shared: string;
+}
+
+/** The keys of `bug`'s checks on the target snapshot hashed as `targetHash` (see above). */
+export async function bugKeys(ctx: Ctx, bug: BugEntry, targetHash: string): Promise<BugKeys> {
+  const shared = await sharedInputs(ctx, bug);
+  const inputs = createHash('sha256').update(`target ${targetHash}\n${shared}`).digest('hex');
+  return { inputs, shared };
+}
+
+/** sha256 over what `bug`'s checks read (see above). */
+export async function bugInputs(ctx: Ctx, bug: BugEntry, targetHash: string): Promise<string> {
+  return (await bugKeys(ctx, bug, targetHash)).inputs;
 }
 
 /**
@@ -55,6 +77,19 @@ export async function bugInputs(ctx: Ctx, bug: BugEntry, targetHash: string): Pr
 export function reusable(ctx: Ctx, bug: BugEntry, inputs: string): boolean {
   const v = bug.validation;
   return v !== undefined && v.inputs === inputs && v.runs >= ctx.repeat && (ctx.quick || v.mode !== 'quick');
+}
+
+/**
+ * Whether `bug`'s quick record stands by its second key: the record and validation-reads.json
+ * name the same key, and the paths its runs read still hash to it (read-key.ts). Only for a quick
+ * verification asking no more runs than recorded: a quick run's files are fixed by its failToPass
+ * list, while a full run's selection grows with the tree.
+ */
+export async function standsByReads(ctx: Ctx, bug: BugEntry, shared: string, reads: ReadsFile): Promise<boolean> {
+  const v = bug.validation;
+  const entry = reads.bugs[bug.id];
+  if (!ctx.quick || !v || v.mode !== 'quick' || !v.readsKey || v.runs < ctx.repeat || !entry || entry.key !== v.readsKey) return false;
+  return (await readKey(ctx, bug, shared, entry)) === v.readsKey;
 }
 
 /**

@@ -4,6 +4,7 @@ import { activeBugs, mayPassWhilePresent, variantsOf, type BugEntry, type FixVar
 import { applyPatchFile, materialize } from '../materialize.ts';
 import { testPathOf } from '../results.ts';
 import { freshDir, track } from './context.ts';
+import type { ReadsAcc } from './read-key.ts';
 import { affectedSelection, keepAllFixedMap } from './selection.ts';
 import type { NoteFn } from './patches.ts';
 import { judgeVariant, runTree, suiteCheck } from './suite-check.ts';
@@ -38,7 +39,7 @@ export async function allFixedRuns(ctx: Ctx, globalProblems: string[]): Promise<
     const check = await track(ctx, label, async () =>
       broken ? { step: 'all-fixed' as const, label, run, ok: false, detail: 'the all-fixed tree could not be built' }
         // the first run records the dependency map every affected-file selection uses
-        : suiteCheck(ctx, { step: 'all-fixed', label, run }, dir, new Set(), undefined, run === 1 && !ctx.full ? (deps) => keepAllFixedMap(ctx, dir, deps) : undefined));
+        : suiteCheck(ctx, { step: 'all-fixed', label, run }, dir, new Set(), undefined, run === 1 && !ctx.full ? async (deps) => { if (deps) await keepAllFixedMap(ctx, dir, deps); } : undefined));
     if (!check.ok && !broken) globalProblems.push(`${label}: ${check.detail ?? 'failed'}`);
   }
   await rm(dir, { recursive: true, force: true });
@@ -46,9 +47,10 @@ export async function allFixedRuns(ctx: Ctx, globalProblems: string[]): Promise<
 
 /**
  * (3) only this bug present: exactly its failToPass fail, runs `firstRun`..k (earlier runs are a
- * kept record's, reuse.ts). Returns the runs that did.
+ * kept record's, reuse.ts). Returns the runs that did. With `reads`, each run records what it read
+ * (read-key.ts).
  */
-export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 1): Promise<number> {
+export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 1, reads?: ReadsAcc): Promise<number> {
   const dir = freshDir(ctx, `only-${bug.id}`);
   const broken = await build(ctx, dir, [bug.id]);
   if (broken) note(bug.id, `cannot build the tree with only ${bug.id}: ${broken}`);
@@ -57,7 +59,7 @@ export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 
   for (let run = firstRun; run <= ctx.repeat; run += 1) {
     const label = `only ${bug.id} present: exactly its ${bug.failToPass.length} failToPass test(s) fail${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
     const check = await track(ctx, label, async () =>
-      broken ? { step: 'bug' as const, label, bug: bug.id, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'bug', label, bug: bug.id, run }, dir, new Set(bug.failToPass), files, undefined, mayPassWhilePresent(bug)));
+      broken ? { step: 'bug' as const, label, bug: bug.id, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'bug', label, bug: bug.id, run }, dir, new Set(bug.failToPass), files, reads ? async (deps) => reads.add(deps) : undefined, mayPassWhilePresent(bug)));
     if (check.ok) good += 1;
     else if (!broken) note(bug.id, `run ${run}/${ctx.repeat}: ${check.detail ?? 'failed'}`);
   }
@@ -75,20 +77,22 @@ export interface VariantTally {
  * catch gets one whole-suite run before it is called accepted: a wrong fix caught by a test in
  * another file is caught, and quick mode must not fail what the full mode proves.
  */
-async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckBase, dir: string, files: string[] | undefined, variant: FixVariant): Promise<VerifyCheck> {
-  const first = await runTree(ctx, base.label, dir, files);
+async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckBase, dir: string, files: string[] | undefined, variant: FixVariant, reads?: ReadsAcc): Promise<VerifyCheck> {
+  const first = await runTree(ctx, base.label, dir, files, reads !== undefined);
+  reads?.add(first.deps);
   const check = judgeVariant(base, kind, bug.failToPass, first.results, first.timedOut, mayPassWhilePresent(bug));
   if (kind === 'alternative' || check.ok || first.timedOut || !files || !ctx.quick) return check;
   // quick mode: the files the wrong fix can affect prove what a whole-suite run would
   const wider = await affectedSelection(ctx, bug, dir, variant);
-  const whole = await runTree(ctx, base.label, dir, wider);
+  const whole = await runTree(ctx, base.label, dir, wider, reads !== undefined);
+  reads?.add(whole.deps);
   const again = judgeVariant(base, kind, bug.failToPass, whole.results, whole.timedOut, mayPassWhilePresent(bug));
   const where = wider ? `the ${wider.length} file(s) it can affect` : 'whole suite';
   return { ...again, detail: `not caught in its ${files.length} file(s); ${where}: ${again.detail ?? ''}` };
 }
 
 /** One alternative or wrong fix in place of the gold fix (every other gold fix applied), runs `firstRun`..k. */
-async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: FixVariant, note: NoteFn, firstRun: number): Promise<number> {
+async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: FixVariant, note: NoteFn, firstRun: number, reads?: ReadsAcc): Promise<number> {
   const { patch } = variant;
   const dir = freshDir(ctx, `${kind}-${bug.id}`);
   let broken = await build(ctx, dir, [bug.id]);
@@ -106,7 +110,7 @@ async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: F
     const what = kind === 'alternative' ? 'every failToPass passes, nothing regresses' : 'a failToPass fails or something regresses';
     const label = `${bug.id} with ${KIND_LABEL[kind]} ${patch}: ${what}${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
     const base = { step: kind, label, bug: bug.id, run, patch } as const;
-    const check: VerifyCheck = await track(ctx, label, async () => (broken ? { ...base, ok: false, detail: 'tree not built' } : judgeRun(ctx, bug, kind, base, dir, files, variant)));
+    const check: VerifyCheck = await track(ctx, label, async () => (broken ? { ...base, ok: false, detail: 'tree not built' } : judgeRun(ctx, bug, kind, base, dir, files, variant, reads)));
     if (check.ok) good += 1;
     else if (!broken) note(bug.id, `${KIND_LABEL[kind]} ${patch}, run ${run}/${ctx.repeat}: ${check.detail ?? 'failed'}`);
   }
@@ -115,11 +119,11 @@ async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: F
 }
 
 /** Every alternative and wrong fix of a bug, runs `firstRun`..k: how many behaved, over variants × runs. */
-export async function variantRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 1): Promise<Record<VariantKind, VariantTally>> {
+export async function variantRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 1, reads?: ReadsAcc): Promise<Record<VariantKind, VariantTally>> {
   const tally: Record<VariantKind, VariantTally> = { alternative: { good: 0, total: 0 }, 'wrong-fix': { good: 0, total: 0 } };
   for (const kind of ['alternative', 'wrong-fix'] as const) {
     for (const v of variantsOf(bug, kind)) {
-      tally[kind].good += await variantRun(ctx, bug, kind, v, note, firstRun);
+      tally[kind].good += await variantRun(ctx, bug, kind, v, note, firstRun, reads);
       tally[kind].total += ctx.repeat - firstRun + 1;
     }
   }

@@ -26,11 +26,12 @@ export async function runTree(ctx: Ctx, label: string, dir: string, files?: stri
  * One suite run of a tree whose not-passed set must be exactly `shouldFail`, except that tests in
  * `mayPass` (intermittent ones, a subset of `shouldFail`) may pass.
  */
-export async function suiteCheck(ctx: Ctx, base: CheckBase, dir: string, shouldFail: ReadonlySet<string>, files?: string[], onDeps?: (deps: Record<string, FileDeps>) => Promise<void>, mayPass: ReadonlySet<string> = new Set()): Promise<VerifyCheck> {
+export async function suiteCheck(ctx: Ctx, base: CheckBase, dir: string, shouldFail: ReadonlySet<string>, files?: string[], onDeps?: (deps: Record<string, FileDeps> | undefined) => Promise<void>, mayPass: ReadonlySet<string> = new Set()): Promise<VerifyCheck> {
   const { results, timedOut, deps } = await runTree(ctx, base.label, dir, files, onDeps !== undefined);
   const check = compare(base, results, shouldFail, timedOut, mayPass);
-  // a map is kept only from a run that passed whole: it is what every selection relies on
-  if (onDeps && deps && check.ok) await onDeps(deps);
+  // dependencies are kept only from a run that passed: a map is what every selection relies on,
+  // a validation's reads matter only when it is recorded
+  if (onDeps && check.ok) await onDeps(deps);
   return check;
 }
 

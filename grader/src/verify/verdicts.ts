@@ -1,6 +1,7 @@
 import { variantsOf, type BugEntry, type BugValidation } from '../manifest.ts';
 import { describeMasking, type BugMasking } from '../masking.ts';
 import { GRADER_VERSION } from '../version.ts';
+import type { ReadsEntry } from './read-store.ts';
 import type { VariantTally } from './runs.ts';
 import type { BugVerdict } from './types.ts';
 
@@ -18,6 +19,8 @@ export interface BugOutcome {
   reused?: BugValidation;
   /** Runs taken from a recorded validation that this verification topped up (verify --reuse). */
   keptRuns?: number;
+  /** What the runs read, and the second key over it (read-key.ts), when every run could be followed. */
+  reads?: ReadsEntry;
 }
 
 export interface VerdictContext {
@@ -80,6 +83,7 @@ export function bugVerdict(o: BugOutcome, vc: VerdictContext): BugVerdict {
       ...(alternatives ? { alternatives } : {}),
       ...(wrongFixesCaught ? { wrongFixesCaught } : {}),
       ...(o.inputs ? { inputs: o.inputs } : {}),
+      ...(o.reads ? { readsKey: o.reads.key } : {}),
     };
   }
   return verdict;

@@ -1,0 +1,53 @@
+import { variantsOf, type BugEntry } from '../manifest.ts';
+import { track } from './context.ts';
+import { ReadsAcc, readKey } from './read-key.ts';
+import type { ReadsFile } from './read-store.ts';
+import { bugKeys, provedRuns, recordedTally, reusable, standsByReads } from './reuse.ts';
+import { bugRuns, variantRuns } from './runs.ts';
+import type { Ctx } from './types.ts';
+import type { BugOutcome } from './verdicts.ts';
+
+type Note = (id: string, p: string) => void;
+
+/** Why `bug`'s record stands without running (verify --reuse), or undefined. */
+async function keptBecause(ctx: Ctx, bug: BugEntry, keys: { inputs: string; shared: string }, reads: ReadsFile): Promise<string | undefined> {
+  if (!ctx.opts.reuse) return undefined;
+  if (reusable(ctx, bug, keys.inputs)) return 'nothing its checks read has changed';
+  if (await standsByReads(ctx, bug, keys.shared, reads)) return `none of the ${reads.bugs[bug.id]!.read.length} paths its runs read has changed`;
+  return undefined;
+}
+
+/**
+ * A bug's runs, or its recorded validation when `reuse` is asked and it still stands (reuse.ts).
+ * A record that stands for fewer runs than asked is topped up: only the missing runs are made, and
+ * the verdict counts the recorded ones with them. A quick verification that will write records
+ * follows what the runs read, for the record's second key (read-key.ts).
+ */
+export async function bugOutcome(ctx: Ctx, bug: BugEntry, targetHash: string, reads: ReadsFile, note: Note, problems: string[]): Promise<BugOutcome> {
+  const keys = await bugKeys(ctx, bug, targetHash);
+  const { inputs } = keys;
+  const steps = 1 + variantsOf(bug, 'alternative').length + variantsOf(bug, 'wrong-fix').length;
+  const because = await keptBecause(ctx, bug, keys, reads);
+  if (because) {
+    ctx.total -= steps * ctx.repeat - 1;
+    const label = `${bug.id}: validation of ${bug.validation!.date} kept (${bug.validation!.mode ?? 'full'}, ${bug.validation!.stability}): ${because}`;
+    await track(ctx, label, async () => ({ step: 'bug' as const, label, bug: bug.id, ok: true, detail: 'reused' }));
+    const none = { good: 0, total: 0 };
+    // restamped with today's inputs: the next verification of this tree keeps it by the first key
+    return { bug, good: 0, variants: { alternative: none, 'wrong-fix': none }, masking: undefined, problems, inputs, reused: { ...bug.validation!, inputs } };
+  }
+  const proved = ctx.opts.reuse ? provedRuns(ctx, bug, inputs) : 0;
+  ctx.total -= steps * proved;
+  const acc = ctx.quick && ctx.opts.write !== false && proved === 0 ? new ReadsAcc() : undefined;
+  const good = proved + (await bugRuns(ctx, bug, note, proved + 1, acc));
+  const ran = await variantRuns(ctx, bug, note, proved + 1, acc);
+  const followed = acc?.result();
+  const readSet = followed ? { ...followed, key: await readKey(ctx, bug, keys.shared, followed) } : undefined;
+  if (proved === 0) return { bug, good, variants: ran, masking: undefined, problems, inputs, ...(readSet ? { reads: readSet } : {}) };
+  const add = (kind: 'alternative' | 'wrong-fix', ratio: string | undefined) => {
+    const kept = recordedTally(ratio);
+    return { good: kept.good + ran[kind].good, total: kept.total + ran[kind].total };
+  };
+  const variants = { alternative: add('alternative', bug.validation!.alternatives), 'wrong-fix': add('wrong-fix', bug.validation!.wrongFixesCaught) };
+  return { bug, good, variants, masking: undefined, problems, inputs, keptRuns: proved };
+}
