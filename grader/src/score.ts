@@ -136,7 +136,9 @@ export function score(results: Results, opts: ScoreOptions): Grade {
   const efficient = allPassed && opts.steps !== undefined && opts.maxSteps !== undefined && opts.steps * 2 <= opts.maxSteps;
   const efficiency = efficient ? EFFICIENCY_BONUS_MICRO : 0;
 
-  const regressions = opts.baseline ? opts.baseline.tests.filter((t) => t.status === 'passed' && !passed(t.id)).map((t) => t.id).sort() : [];
+  // a test a task bug fails only on some runs may have passed in the baseline by the race alone
+  const racy = new Set(taskBugs.flatMap((b) => b.intermittent ?? []));
+  const regressions = opts.baseline ? opts.baseline.tests.filter((t) => t.status === 'passed' && !passed(t.id) && !racy.has(t.id)).map((t) => t.id).sort() : [];
   const penalty = regressions.length > 0 ? REGRESSION_PENALTY_MICRO : 0;
 
   const tasksResolved = taskBugs.every(isFixed) && regressions.length === 0;

@@ -4,6 +4,7 @@ import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ERRORS, EnvError, isEnvError } from '../../environment/src/errors.ts';
+import { checkBaseline } from '../../environment/src/grading/baseline-check.ts';
 import { buildGradeTree, isProtected } from '../../environment/src/grading/overlay.ts';
 import { resolveOptions } from '../../environment/src/options.ts';
 import { OutputCapture, truncateText } from '../../environment/src/sandbox/capture.ts';
@@ -197,5 +198,25 @@ describe('tree copy', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('baseline check', () => {
+  const STEADY = 'unit/buffer.test.js › buffer › keeps pushes made during a write';
+  const RACY = 'system/pipeline/counts.test.js › counts › each tenant reads what it sent';
+  const OTHER = 'unit/other.test.js › other › passes';
+  const entry = (id: string, failToPass: string[], intermittent?: string[]) => ({
+    id, title: `bug ${id}`, class: 'races' as const, service: 'ingestion', files: ['services/ingestion/src/buffer.js'], fix: `fixes/${id}.patch`,
+    fixSha256: 'a'.repeat(64), failToPass, ...(intermittent ? { intermittent } : {}), dependsOn: [], scenario: null, bonus: true, symptom: 'Counts come out low.', status: 'active' as const,
+  });
+  const manifest = { version: 1, bugs: [entry('R5', [STEADY, RACY], [RACY]), entry('R6', [RACY])] };
+  const run = (failed: string[]) => ({ tests: [STEADY, RACY, OTHER].map((id) => ({ id, category: id.split('/')[0] as 'unit', status: failed.includes(id) ? 'failed' as const : 'passed' as const })) });
+
+  test('a baseline may pass a present bug\'s intermittent test, never a steady one, nor one another present bug fails every time', () => {
+    assert.doesNotThrow(() => checkBaseline(run([STEADY]), manifest, ['R5']));
+    assert.doesNotThrow(() => checkBaseline(run([STEADY, RACY]), manifest, ['R5']));
+    assert.throws(() => checkBaseline(run([RACY]), manifest, ['R5']), (err: unknown) => isEnvError(err) && err.code === 'ENV_ERR_INFRA' && /expected to fail but did not \(1\):\n {2}unit\/buffer/.test(err.message));
+    assert.throws(() => checkBaseline(run([STEADY]), manifest, ['R5', 'R6']), /expected to fail but did not \(1\):\n {2}system\/pipeline/);
+    assert.throws(() => checkBaseline(run([STEADY, OTHER]), manifest, ['R5']), /failing but not expected to \(1\)/);
   });
 });

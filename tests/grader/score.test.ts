@@ -193,6 +193,17 @@ describe('bonuses and penalty', () => {
     assert.equal(score(results(tests('unit', 0, 3)), { manifest: EMPTY }).regressionPenalty, 0);
   });
 
+  test('a task bug\'s intermittent test that passed in the baseline is no regression when it fails; another bug\'s is', () => {
+    const racy = id('system', 1);
+    const r5 = bug('R5', [id('unit', 0), racy], { intermittent: [racy] });
+    const other = bug('N2', [id('unit', 2)], { intermittent: undefined });
+    const manifest: Manifest = { version: 1, bugs: [r5, other] };
+    const baseline = results(tests('unit', 0, 1), tests('system', 2, 2));
+    const now = results(tests('unit', 0, 1), [{ id: id('system', 0), category: 'system', status: 'passed' }, { id: racy, category: 'system', status: 'failed' }]);
+    assert.equal(score(now, { manifest, baseline, taskBugs: ['R5'] }).regressionPenalty, 0);
+    assert.deepEqual(score(now, { manifest, baseline, taskBugs: ['N2'] }).regressions, [racy]);
+  });
+
   test('a baseline-passed test that is now absent or skipped is a regression', () => {
     const baseline = results(tests('unit', 2, 2));
     assert.equal(score(results(tests('unit', 1, 1)), { manifest: EMPTY, baseline }).regressionPenalty, 0.15);
