@@ -9,7 +9,7 @@ export { runSuite, narrowExpected, DEFAULT_SUITE_TIMEOUT_MS, type RunSuiteOption
 export { normalizeJestJson } from './normalize.ts';
 export { validateResults, summarize, categoryCounts, testFileOf, testPathOf, ID_SEPARATOR } from './results.ts';
 export {
-  loadManifest, validateManifest, activeBugs, selectBugs, CLASS_BY_PREFIX,
+  loadManifest, validateManifest, activeBugs, selectBugs, mayPassWhilePresent, CLASS_BY_PREFIX,
   variantsOf, type Manifest, type BugEntry, type BugClass, type BugValidation, type FixVariant, type VariantKind,
 } from './manifest.ts';
 export { writeValidations, writeFailToPass, writeDependsOn } from './manifest-write.ts';

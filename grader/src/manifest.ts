@@ -164,9 +164,13 @@ function intermittentProblems(bug: BugEntry, i: number): string[] {
   return problems;
 }
 
-/** The tests a verification may see pass while `bug` is present (intermittent ones). */
-export function mayPassWhilePresent(bug: BugEntry): ReadonlySet<string> {
-  return new Set(bug.intermittent ?? []);
+/**
+ * The tests a run may see pass while `bugs` are present: intermittent for one of them and failed
+ * every time by none (docs/bug-validity.md, rule 6).
+ */
+export function mayPassWhilePresent(bugs: readonly BugEntry[]): ReadonlySet<string> {
+  const steady = new Set(bugs.flatMap((b) => b.failToPass.filter((id) => !(b.intermittent ?? []).includes(id))));
+  return new Set(bugs.flatMap((b) => b.intermittent ?? []).filter((id) => !steady.has(id)));
 }
 
 /** Each variant lives at <dir>/<id>-<n>.patch, named after its own bug, and no path is listed twice. */

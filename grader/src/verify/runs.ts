@@ -59,7 +59,7 @@ export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 
   for (let run = firstRun; run <= ctx.repeat; run += 1) {
     const label = `only ${bug.id} present: exactly its ${bug.failToPass.length} failToPass test(s) fail${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
     const check = await track(ctx, label, async () =>
-      broken ? { step: 'bug' as const, label, bug: bug.id, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'bug', label, bug: bug.id, run }, dir, new Set(bug.failToPass), files, reads ? async (deps) => reads.add(deps) : undefined, mayPassWhilePresent(bug)));
+      broken ? { step: 'bug' as const, label, bug: bug.id, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'bug', label, bug: bug.id, run }, dir, new Set(bug.failToPass), files, reads ? async (deps) => reads.add(deps) : undefined, mayPassWhilePresent([bug])));
     if (check.ok) good += 1;
     else if (!broken) note(bug.id, `run ${run}/${ctx.repeat}: ${check.detail ?? 'failed'}`);
   }
@@ -80,13 +80,13 @@ export interface VariantTally {
 async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckBase, dir: string, files: string[] | undefined, variant: FixVariant, reads?: ReadsAcc): Promise<VerifyCheck> {
   const first = await runTree(ctx, base.label, dir, files, reads !== undefined);
   reads?.add(first.deps);
-  const check = judgeVariant(base, kind, bug.failToPass, first.results, first.timedOut, mayPassWhilePresent(bug));
+  const check = judgeVariant(base, kind, bug.failToPass, first.results, first.timedOut, mayPassWhilePresent([bug]));
   if (kind === 'alternative' || check.ok || first.timedOut || !files || !ctx.quick) return check;
   // quick mode: the files the wrong fix can affect prove what a whole-suite run would
   const wider = await affectedSelection(ctx, bug, dir, variant);
   const whole = await runTree(ctx, base.label, dir, wider, reads !== undefined);
   reads?.add(whole.deps);
-  const again = judgeVariant(base, kind, bug.failToPass, whole.results, whole.timedOut, mayPassWhilePresent(bug));
+  const again = judgeVariant(base, kind, bug.failToPass, whole.results, whole.timedOut, mayPassWhilePresent([bug]));
   const where = wider ? `the ${wider.length} file(s) it can affect` : 'whole suite';
   return { ...again, detail: `not caught in its ${files.length} file(s); ${where}: ${again.detail ?? ''}` };
 }
@@ -136,9 +136,7 @@ export async function shippedRuns(ctx: Ctx, manifestProblems: string[]): Promise
   const broken = await build(ctx, dir, 'all');
   if (broken) manifestProblems.push(`cannot copy the shipped target: ${broken}`);
   const union = new Set(activeBugs(ctx.manifest).flatMap((b) => b.failToPass));
-  // a test intermittent for one bug may pass on the shipped tree unless another bug fails it every time
-  const steady = new Set(activeBugs(ctx.manifest).flatMap((b) => b.failToPass.filter((id) => !mayPassWhilePresent(b).has(id))));
-  const mayPass = new Set([...union].filter((id) => !steady.has(id)));
+  const mayPass = mayPassWhilePresent(activeBugs(ctx.manifest));
   for (let run = 1; run <= ctx.repeat; run += 1) {
     const label = `shipped target: exactly the union of failToPass (${union.size}) fails (run ${run}/${ctx.repeat})`;
     const check = await track(ctx, label, async () =>
