@@ -68,6 +68,28 @@ async function rootFiles(targetDir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
 }
 
+// Every fix patch and the target's root files, the same for every bug of one verification: hashed once.
+const treeWideLines = new WeakMap<Ctx, Promise<string>>();
+
+async function hashTreeWide(ctx: Ctx): Promise<string> {
+  const lines = ['fixes'];
+  for (const other of [...ctx.manifest.bugs].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    lines.push(`${other.id} ${await contentLine(fixPath(other, ctx.fixesDir))}`);
+  }
+  lines.push('root');
+  for (const name of await rootFiles(ctx.targetDir)) lines.push(`${name} ${await contentLine(path.join(ctx.targetDir, name))}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function treeWide(ctx: Ctx): Promise<string> {
+  let lines = treeWideLines.get(ctx);
+  if (!lines) {
+    lines = hashTreeWide(ctx);
+    treeWideLines.set(ctx, lines);
+  }
+  return lines;
+}
+
 /**
  * sha256 over what a quick validation of `bug` read: `shared` (runtime, grader, node, the bug's
  * patches and lists: reuse.ts), every fix patch, the target's root files, and the target's version
@@ -75,12 +97,7 @@ async function rootFiles(targetDir: string): Promise<string[]> {
  */
 export async function readKey(ctx: Ctx, bug: BugEntry, shared: string, reads: ReadSet): Promise<string> {
   const h = createHash('sha256');
-  h.update(`${shared}\nfixes\n`);
-  for (const other of [...ctx.manifest.bugs].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    h.update(`${other.id} ${await contentLine(fixPath(other, ctx.fixesDir))}\n`);
-  }
-  h.update('root\n');
-  for (const name of await rootFiles(ctx.targetDir)) h.update(`${name} ${await contentLine(path.join(ctx.targetDir, name))}\n`);
+  h.update(`${shared}\n${await treeWide(ctx)}`);
   h.update('read\n');
   for (const rel of reads.read) h.update(`${rel} ${await contentLine(path.join(ctx.targetDir, rel))}\n`);
   h.update('listed\n');
