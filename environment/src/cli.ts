@@ -6,6 +6,7 @@ import { DEFAULT_STATE_DIR } from './paths.ts';
 import { serve } from './server.ts';
 import { exportJsonl } from './trajectories/export.ts';
 import { EVAL_USAGE } from './eval/cli.ts';
+import { WALKTHROUGH_USAGE } from './walkthrough/cli.ts';
 
 // The CLI is thin: each command is a plain function with typed options; every failure leaves
 // through an EnvError with a stable code, printed as JSON with --json.
@@ -13,10 +14,10 @@ import { EVAL_USAGE } from './eval/cli.ts';
 const USAGE = `usage:
   datanexus-env serve [--port 8080] [--host 127.0.0.1] [--sandbox bwrap|unsafe-process|docker]
                       [--target DIR] [--manifest FILE] [--node-modules DIR] [--state-dir DIR] [--trajectories FILE|none]
-                      [--max-steps N] [--max-episodes N] [--lease-ms MS] [--namespace-pool N] [--no-grade-cache]
+                      [--scenarios DIR] [--max-steps N] [--max-episodes N] [--lease-ms MS] [--namespace-pool N] [--no-grade-cache]
                       [--grading incremental|full] [--cross-check-every N] [--log-level LEVEL]
   datanexus-env export --out FILE.jsonl [--db FILE] [--task ID] [--json]
-${EVAL_USAGE}`;
+${EVAL_USAGE}${WALKTHROUGH_USAGE}`;
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -30,7 +31,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     args: argv,
     options: {
       port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'string' }, target: { type: 'string' },
-      manifest: { type: 'string' }, 'node-modules': { type: 'string' }, 'state-dir': { type: 'string' }, trajectories: { type: 'string' },
+      manifest: { type: 'string' }, scenarios: { type: 'string' }, 'node-modules': { type: 'string' }, 'state-dir': { type: 'string' }, trajectories: { type: 'string' },
       'max-steps': { type: 'string' }, 'max-episodes': { type: 'string' }, 'lease-ms': { type: 'string' }, 'namespace-pool': { type: 'string' },
       'no-grade-cache': { type: 'boolean' }, 'log-level': { type: 'string' }, grading: { type: 'string' }, 'cross-check-every': { type: 'string' },
     },
@@ -54,6 +55,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(sandbox ? { sandbox } : {}),
     ...(values.target ? { targetDir: values.target } : {}),
     ...(values.manifest ? { manifestPath: values.manifest } : {}),
+    ...(values.scenarios ? { scenariosDir: values.scenarios } : {}),
     ...(values['node-modules'] ? { nodeModulesDir: values['node-modules'] } : {}),
     ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
     ...(traj === 'none' ? { trajectoriesPath: null } : traj ? { trajectoriesPath: traj } : {}),
@@ -89,6 +91,7 @@ export async function main(argv: string[]): Promise<void> {
     if (command === 'serve') await serveCommand(rest);
     else if (command === 'export') await exportCommand(rest);
     else if (command === 'eval') await (await import('./eval/cli.ts')).evalCommand(rest);
+    else if (command === 'walkthrough') await (await import('./walkthrough/cli.ts')).walkthroughCommand(rest);
     else if (command === undefined || command === 'help' || command === '--help') process.stdout.write(USAGE);
     else throw new EnvError('ENV_ERR_INVALID_OPTION', `unknown command ${JSON.stringify(command)}\n${USAGE}`);
   } catch (err) {

@@ -30,6 +30,11 @@ export interface EnvOptions {
   manifestPath: string;
   /** Fix patches; default: `fixes/` next to the manifest. */
   fixesDir: string | undefined;
+  /**
+   * The scenario index and documents (docs/scenarios.md); default: `scenarios/` next to the target
+   * directory (a missing directory offers no scenario task); null: none. Never part of a workspace.
+   */
+  scenariosDir: string | null;
   /** Shared read-only into every workspace at node_modules/. */
   nodeModulesDir: string;
   /** The target's namespace module (createNamespace); null: episodes get no namespace. */
@@ -144,6 +149,7 @@ export function resolveOptions(input: EnvOptionsInput = {}): Readonly<EnvOptions
     targetDir,
     manifestPath: path.resolve(o.manifestPath ?? DEFAULT_MANIFEST_PATH),
     fixesDir: o.fixesDir === undefined ? undefined : path.resolve(o.fixesDir),
+    scenariosDir: o.scenariosDir === null ? null : path.resolve(o.scenariosDir ?? path.join(path.dirname(targetDir), 'scenarios')),
     nodeModulesDir: path.resolve(o.nodeModulesDir ?? path.join(targetDir, 'node_modules')),
     namespaceModule: o.namespaceModule === null ? null : path.resolve(o.namespaceModule ?? DEFAULT_NAMESPACE_MODULE),
     namespaceDatabases: o.namespaceDatabases ?? ['pipeline', 'users', 'metrics', 'billing'],

@@ -45,7 +45,8 @@ class DataNexusEnv:
 
     ``reset(seed=None, options=None) -> (observation, info)``;
     ``step(action) -> (observation, reward, terminated, truncated, info)``; ``close()``.
-    ``options`` may hold ``task`` (``"full"`` or ``"bug:<ID>"``) and ``maxSteps``.
+    ``options`` may hold ``task`` (``"full"``, ``"bug:<ID>"`` or ``"scenario:<NN>"``), ``maxSteps``
+    and ``hints`` (``"none"`` or ``"hints"``: scenario tasks add a hints section to the description).
     """
 
     def __init__(self, base_url: str = "http://127.0.0.1:8080", task: str = "full", timeout: float = 1800.0) -> None:
@@ -55,16 +56,17 @@ class DataNexusEnv:
 
     def reset(self, seed: Optional[int] = None, options: Optional[Dict[str, Any]] = None) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         options = dict(options or {})
-        unknown = set(options) - {"task", "maxSteps"}
+        unknown = set(options) - {"task", "maxSteps", "hints"}
         if unknown:
-            raise ValueError(f"unknown reset option(s): {', '.join(sorted(unknown))} (known: task, maxSteps)")
+            raise ValueError(f"unknown reset option(s): {', '.join(sorted(unknown))} (known: task, maxSteps, hints)")
         if self.episode_id is not None:
             self.close()
         body: Dict[str, Any] = {"task": options.get("task", self.task)}
         if seed is not None:
             body["seed"] = seed
-        if "maxSteps" in options:
-            body["options"] = {"maxSteps": options["maxSteps"]}
+        server_options = {k: options[k] for k in ("maxSteps", "hints") if k in options}
+        if server_options:
+            body["options"] = server_options
         res = self.api.call("POST", "/v1/reset", body)
         self.episode_id = res["episodeId"]
         info = dict(res["info"], episodeId=res["episodeId"])

@@ -67,6 +67,12 @@ class ClientAgainstServer(unittest.TestCase):
         with self.assertRaises(GymClientError) as bad_task:
             env.reset(options={"task": "bug:NOPE"})
         self.assertEqual((bad_task.exception.status, bad_task.exception.code), (400, "ENV_ERR_UNKNOWN_TASK"))
+        # the hints option reaches the server, which refuses it for a task without hints
+        with self.assertRaises(GymClientError) as no_hints:
+            env.reset(options={"task": "bug:X1", "hints": "hints"})
+        self.assertEqual((no_hints.exception.status, no_hints.exception.code), (400, "ENV_ERR_VALIDATION"))
+        with self.assertRaises(ValueError):
+            env.reset(options={"hint": "hints"})
         with self.assertRaises(GymError):
             env.step(A.submit())  # before reset: refused by the client itself
         env.reset()

@@ -63,7 +63,7 @@ export async function provision(ep: Episode, tree: TaskTree, d: ProvisionDeps, l
   };
 }
 
-export async function resetObservation(ep: Episode, task: Task, baseline: Results): Promise<ResetObs> {
+export async function resetObservation(ep: Episode, task: Task, baseline: Results, description = task.description): Promise<ResetObs> {
   const dirents = await readdir(ep.resources!.workspace, { withFileTypes: true });
   const files = dirents
     .map((d) => (d.isDirectory() || d.name === 'node_modules' ? `${d.name}/` : d.name))
@@ -72,7 +72,7 @@ export async function resetObservation(ep: Episode, task: Task, baseline: Result
   return {
     type: 'reset',
     task: task.id,
-    description: task.description,
+    description,
     workspace: SANDBOX_WORKSPACE,
     maxSteps: ep.maxSteps,
     actions: [...ACTION_TYPES],

@@ -8,6 +8,7 @@ import { Episode } from './episode.ts';
 import { iso } from './info.ts';
 import type { NamespacePool } from './namespace-pool.ts';
 import { provision, resetObservation } from './provision.ts';
+import { describeWithHints } from '../scenarios/tasks.ts';
 import type { EpisodeServiceDeps } from './service.ts';
 import type { EpisodeTeardown } from './teardown.ts';
 
@@ -26,6 +27,7 @@ export async function startEpisode(r: ResetDeps, req: ResetRequestT): Promise<Re
   const task = await catalogue.get(req.task ?? 'full');
   const seed = req.seed ?? 0;
   const maxSteps = req.options?.maxSteps ?? options.maxSteps;
+  const description = taskDescription(task, req.options?.hints ?? 'none');
   if (registry.active() >= options.maxEpisodes) {
     throw new EnvError('ENV_ERR_CAPACITY', `the server already runs ${registry.active()} episodes (its limit is ${options.maxEpisodes}); close one with DELETE /v1/episodes/:id or retry later`);
   }
@@ -47,9 +49,9 @@ export async function startEpisode(r: ResetDeps, req: ResetRequestT): Promise<Re
       id: ep.id, task: task.id, seed, mode: task.mode, taskHash: tree.contentHash, graderVersion: GRADER_VERSION,
       envVersion: ENV_VERSION, sandbox: r.d.backend.kind, maxSteps, createdAt: iso(ep.createdAt),
     });
-    const observation = await resetObservation(ep, task, baseline);
+    const observation = await resetObservation(ep, task, baseline, description);
     const durationMs = performance.now() - started;
-    log.info({ event: 'reset', seed, maxSteps, taskHash: tree.contentHash, namespace: ep.resources?.ns?.id ?? null, durationMs, timings }, 'episode started');
+    log.info({ event: 'reset', seed, maxSteps, hints: req.options?.hints ?? 'none', taskHash: tree.contentHash, namespace: ep.resources?.ns?.id ?? null, durationMs, timings }, 'episode started');
     return {
       episodeId: ep.id,
       observation,
@@ -65,6 +67,15 @@ export async function startEpisode(r: ResetDeps, req: ResetRequestT): Promise<Re
     await r.teardown.release(ep);
     throw err;
   }
+}
+
+/** The description the episode starts with: a scenario's incident, with its hints section when asked for. */
+function taskDescription(task: Task, hints: 'none' | 'hints'): string {
+  if (hints === 'none') return task.description;
+  if (task.hints === undefined) {
+    throw new EnvError('ENV_ERR_VALIDATION', `options.hints: task ${task.id} has no hints (scenario tasks have them); expected "none" or no hints option`);
+  }
+  return describeWithHints(task.description, task.hints);
 }
 
 /** The slow part of a reset, timed: the task tree, its (accepted) baseline, the episode's resources. */

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { activeBugs, loadManifest, type BugEntry, type TaskBugInfo } from '@datanexus/grader';
 import { EnvError } from '../errors.ts';
+import { readScenarioIndex } from '../scenarios/index-file.ts';
+import { scenarioBugSet } from '../scenarios/tasks.ts';
 
 // The bug manifest as the evaluation runner sees it, on the host: which bugs a task holds (for the
 // records and the leaderboard's class / service breakdowns) and their gold fixes (for the oracle).
@@ -15,15 +17,19 @@ export interface HostManifest {
   fixOf(id: string): Promise<string>;
 }
 
-export async function loadHostManifest(manifestPath: string): Promise<HostManifest> {
+/** `scenariosDir`: where `scenario:<NN>` tasks are defined (docs/scenarios.md); none: no scenario tasks. */
+export async function loadHostManifest(manifestPath: string, scenariosDir?: string): Promise<HostManifest> {
   const manifest = await loadManifest(manifestPath);
   const active = activeBugs(manifest);
   const byId = new Map<string, BugEntry>(active.map((b) => [b.id, b]));
   const info = (b: BugEntry): TaskBugInfo => ({ id: b.id, class: b.class, service: b.service });
+  const scenarios = scenariosDir ? (await readScenarioIndex(scenariosDir)).scenarios : [];
   return {
     manifestPath,
     bugsOf(task) {
       if (task === 'full') return active.map(info);
+      const scenario = task.startsWith('scenario:') ? scenarios.find((s) => `scenario:${s.id}` === task) : undefined;
+      if (scenario) return scenarioBugSet(scenario, manifest).map((id) => info(byId.get(id)!));
       const bug = task.startsWith('bug:') ? byId.get(task.slice(4)) : undefined;
       return bug ? [info(bug)] : [];
     },

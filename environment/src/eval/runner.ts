@@ -4,7 +4,7 @@ import path from 'node:path';
 import { RUN_META_SCHEMA, type EpisodeRecord, type RunMeta } from '@datanexus/grader';
 import { EnvClient } from '../client/client.ts';
 import { EnvError } from '../errors.ts';
-import { DEFAULT_MANIFEST_PATH, DEFAULT_STATE_DIR } from '../paths.ts';
+import { DEFAULT_MANIFEST_PATH, DEFAULT_STATE_DIR, DEFAULT_TARGET_DIR } from '../paths.ts';
 import { serve, type RunningServer, type ServeOptions } from '../server.ts';
 import type { Agent } from './agents/types.ts';
 import { runEpisode, type EpisodeJob } from './episode.ts';
@@ -81,7 +81,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const out = path.resolve(opts.out);
   await assertEmptyOut(out);
   const manifestPath = path.resolve(opts.manifestPath ?? opts.server?.manifestPath ?? DEFAULT_MANIFEST_PATH);
-  const manifest = await loadHostManifest(manifestPath);
+  const targetDir = opts.server?.targetDir ?? DEFAULT_TARGET_DIR;
+  const manifest = await loadHostManifest(manifestPath, opts.server?.scenariosDir ?? path.join(path.dirname(path.resolve(targetDir)), 'scenarios'));
   const progress = opts.progress ?? (() => {});
   const started = opts.url ? null : await startServer({ ...opts, server: { ...opts.server, manifestPath } });
   const url = opts.url ?? started!.server.url;

@@ -5,11 +5,13 @@ import { EnvError } from '../errors.ts';
 import type { EnvOptions } from '../options.ts';
 import { removeTree } from '../workspace/tree.ts';
 import { newId } from '../util.ts';
+import { readScenarioIndex } from '../scenarios/index-file.ts';
+import { scenarioTaskParts } from '../scenarios/tasks.ts';
 
 export interface Task {
-  /** `full` or `bug:<ID>`. */
+  /** `full`, `bug:<ID>` or `scenario:<NN>`. */
   id: string;
-  kind: 'full' | 'bug';
+  kind: 'full' | 'bug' | 'scenario';
   title: string;
   /** `reward` (the full reward) or `resolved` (1 when the task's bugs are fixed without regressions, else 0). */
   mode: 'reward' | 'resolved';
@@ -19,6 +21,8 @@ export interface Task {
   taskBugs: string[] | undefined;
   /** Agent-facing description: no file names, no mechanism. */
   description: string;
+  /** Scenario tasks: the section the reset option `hints: "hints"` adds to the description. */
+  hints?: string;
 }
 
 export interface TaskTree {
@@ -39,17 +43,18 @@ function bugDescription(bug: BugEntry): string {
 }
 
 /**
- * The tasks the server offers: `full` (every active bug present, full reward) and `bug:<ID>` for
- * every active bug of the manifest (only that bug present, resolved mode). The manifest is
- * re-read when its file changes, so bugs added while the server runs appear; task trees are
- * materialized once per task and manifest version.
+ * The tasks the server offers: `full` (every active bug present, full reward), `bug:<ID>` for
+ * every active bug of the manifest (only that bug present, resolved mode) and `scenario:<NN>` for
+ * every playable scenario of the scenario index (its bugs and their dependsOn closure present, full
+ * reward; docs/scenarios.md). The manifest is re-read when its file changes, so bugs added while
+ * the server runs appear; task trees are materialized once per task and manifest version.
  */
 export class TaskCatalogue {
   private manifest: Manifest | undefined;
   private manifestMtime = -1;
   private readonly trees = new Map<string, Promise<TaskTree>>();
 
-  constructor(private readonly opts: Pick<EnvOptions, 'targetDir' | 'manifestPath' | 'fixesDir' | 'workRoot'>) {}
+  constructor(private readonly opts: Pick<EnvOptions, 'targetDir' | 'manifestPath' | 'fixesDir' | 'workRoot' | 'scenariosDir'>) {}
 
   async loadManifest(): Promise<Manifest> {
     const st = await stat(this.opts.manifestPath).catch(() => undefined);
@@ -70,6 +75,18 @@ export class TaskCatalogue {
     const tasks: Task[] = [{ id: 'full', kind: 'full', title: 'Every active bug', mode: 'reward', bugs: 'all', taskBugs: undefined, description: FULL_DESCRIPTION }];
     for (const bug of activeBugs(manifest)) {
       tasks.push({ id: `bug:${bug.id}`, kind: 'bug', title: `One bug (${bug.id})`, mode: 'resolved', bugs: [bug.id], taskBugs: [bug.id], description: bugDescription(bug) });
+    }
+    return [...tasks, ...(await this.scenarioTasks(manifest))];
+  }
+
+  /** Playable scenarios, graded like `full` but with the scenario's bugs as the bonus pool. */
+  private async scenarioTasks(manifest: Manifest): Promise<Task[]> {
+    if (this.opts.scenariosDir === null) return [];
+    const index = await readScenarioIndex(this.opts.scenariosDir);
+    const tasks: Task[] = [];
+    for (const entry of index.scenarios.filter((s) => s.status === 'playable')) {
+      const parts = await scenarioTaskParts(index, entry, manifest);
+      tasks.push({ ...parts, kind: 'scenario', mode: 'reward', taskBugs: parts.bugs });
     }
     return tasks;
   }

@@ -13,10 +13,11 @@ export const ErrorResponse = Type.Object({
 }, { additionalProperties: false, title: 'Error' });
 
 export const ResetRequest = Type.Object({
-  task: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: '`full` or `bug:<ID>`; GET /v1/tasks lists them.' })),
+  task: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: '`full`, `bug:<ID>` or `scenario:<NN>`; GET /v1/tasks lists them.' })),
   seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'Exported to every sandboxed command as DN_SEED; recorded in the trajectory.' })),
   options: Type.Optional(Type.Object({
     maxSteps: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Step budget (default: the server\'s).' })),
+    hints: Type.Optional(Type.Enum(['none', 'hints'], { description: 'Scenario tasks: `hints` adds a short hints section to the description (where to start, the setup chain, common patterns); `none` (default) gives the incident alone.' })),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 

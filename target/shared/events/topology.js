@@ -28,6 +28,9 @@ const QUEUES = deepFreeze({
   'alerts.metrics': { exchange: 'events', routingKeys: ['metrics.#'] },
   'billing.usage': { exchange: 'events', routingKeys: ['usage.#'] },
   'connectors.sinks': { exchange: 'events', routingKeys: ['router.routed'] },
+  'aggregate.routed': { exchange: 'events', routingKeys: ['router.routed'] },
+  // A window the store could not write (database away) is tried again soon: rollups are read live.
+  'store.rollups': { exchange: 'events', routingKeys: ['aggregate.window.closed'], retryDelayMs: 1000 },
   'admin.tenants': { exchange: 'events', routingKeys: ['tenant.#'] },
   'workers.tasks': { exchange: 'tasks', routingKeys: ['task.requested'], retryDelayMs: 10000 },
   'scheduler.results': { exchange: 'events', routingKeys: ['task.completed', 'task.failed'] },
