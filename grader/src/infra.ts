@@ -6,12 +6,18 @@ export interface ServerProbe {
   url: string;
 }
 
-/** The servers the target's integration, chaos and system tests use, with the same env overrides as target/tests/support/infra-urls.js. */
+/**
+ * The servers the target's integration, chaos and system tests use, with the same env overrides as
+ * target/tests/support/infra-urls.js. The management API is one of them: every test namespace
+ * creates its vhosts through it, so without it the whole suite fails with "fetch failed" (seen on a
+ * fresh machine where the plugin was not enabled: 294 failures scored as if the tree were broken).
+ */
 export function defaultServers(env: Record<string, string | undefined> = process.env): ServerProbe[] {
   return [
     { name: 'PostgreSQL', url: env.DN_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres' },
     { name: 'Redis', url: env.DN_REDIS_URL || 'redis://127.0.0.1:6379' },
     { name: 'RabbitMQ', url: env.DN_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672' },
+    { name: 'RabbitMQ management API', url: env.DN_RABBIT_MANAGEMENT_URL || 'http://guest:guest@127.0.0.1:15672' },
   ];
 }
 

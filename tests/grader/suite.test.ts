@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  inventoryDetails, JEST_PARENT_ENTRY, loadManifest, processRunner, runSuite, testInventory, verify,
+  defaultServers, inventoryDetails, JEST_PARENT_ENTRY, loadManifest, probeServers, processRunner, runSuite, testInventory, verify,
   type CommandRunner, type ProgressEvent,
 } from '../../grader/src/index.ts';
 import { channelOf, copyManifestDir, copyTarget, FIXTURE_TARGET, TARGET_NODE_MODULES, tempDir } from './helpers.ts';
@@ -190,6 +191,21 @@ describe('runSuite', () => {
     assert.equal(r.timedOut, true);
     assert.equal(r.results.tests.length, 7);
     assert.ok(r.results.tests.every((t) => t.status === 'missing' && /did not finish within 5 s/.test(t.message ?? '')));
+  });
+});
+
+describe('probeServers', () => {
+  test('the management API is probed with the other servers: a closed port is an infrastructure error that names it', async () => {
+    const closed = net.createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const servers = defaultServers({ DN_RABBIT_MANAGEMENT_URL: `http://guest:guest@127.0.0.1:${port}` });
+    assert.deepEqual(servers.map((s) => s.name), ['PostgreSQL', 'Redis', 'RabbitMQ', 'RabbitMQ management API']);
+    const down = await probeServers(servers.filter((s) => s.name === 'RabbitMQ management API'));
+    assert.equal(down?.code, 'GRADER_ERR_INFRA');
+    assert.match(down?.message ?? '', new RegExp(`RabbitMQ management API at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
   });
 });
 
