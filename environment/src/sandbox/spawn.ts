@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EnvError } from '../errors.ts';
 import { OutputCapture } from './capture.ts';
 import type { KillReason, SandboxResult, SandboxRun } from './types.ts';
@@ -58,6 +58,53 @@ function killTree(pid: number): void {
   }
 }
 
+/** Ends what the exited main process left holding its output open, once the grace period is over. */
+function closeAfterGrace(child: ChildProcess): NodeJS.Timeout {
+  return setTimeout(() => {
+    if (child.pid !== undefined) killTree(child.pid);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  }, CLOSE_GRACE_MS);
+}
+
+/** Every watch that can end the run besides its timeout; returns one function that stops them all. */
+function watchLimits(spec: SpawnSpec, pid: number | undefined, kill: (reason: KillReason) => void): () => void {
+  const stops: Array<(() => void) | undefined> = [];
+  if (spec.cgroup) {
+    // The kernel has already enforced the limit when this fires; what is left of the tree goes too.
+    stops.push(oomWatch.watch(spec.cgroup, () => kill('memory')));
+  } else if (spec.treeMemoryBytes !== undefined && pid !== undefined) {
+    stops.push(memoryWatchdog.watch(pid, spec.treeMemoryBytes, () => kill('memory')));
+  }
+  if (spec.diskWatch !== undefined) {
+    stops.push(diskWatchdog.watch(spec.diskWatch.dir, spec.diskWatch.limitBytes, () => kill('disk')));
+  }
+  stops.push(spec.watch?.(kill));
+  return () => {
+    for (const stop of stops) stop?.();
+  };
+}
+
+/** Captures stdout and stderr up to the run's cap, killing the run once both together pass `outputKillBytes`. */
+function captureOutput(spec: SpawnSpec, child: ChildProcess, kill: (reason: KillReason) => void): { stdout: OutputCapture; stderr: OutputCapture } {
+  const stdout = new OutputCapture(spec.maxOutputBytes);
+  const stderr = new OutputCapture(spec.maxOutputBytes);
+  const killBytes = spec.outputKillBytes;
+  const onData = (capture: OutputCapture) => (chunk: Buffer): void => {
+    capture.push(chunk);
+    if (killBytes !== undefined && stdout.bytes + stderr.bytes > killBytes) kill('output');
+  };
+  child.stdout!.on('data', onData(stdout));
+  child.stderr!.on('data', onData(stderr));
+  if (spec.input !== undefined && child.stdin) {
+    child.stdin.on('error', () => {
+      // EPIPE: the command did not read its input; what it did instead is in its output
+    });
+    child.stdin.end(spec.input);
+  }
+  return { stdout, stderr };
+}
+
 /**
  * Runs one process in its own process group with a hard timeout, output caps, an optional
  * memory watch over its whole tree, and an abort signal. Never rejects for anything the command
@@ -71,68 +118,31 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       return;
     }
     const argv = spec.cgroup && !spec.joinsCgroup ? joinGroupsArgv(spec.cgroup, spec.file, spec.args) : { file: spec.file, args: spec.args };
-    const child = spawn(argv.file, argv.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      detached: true,
-      stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(spec.extraFds ?? [])],
-    });
-    const stdout = new OutputCapture(spec.maxOutputBytes);
-    const stderr = new OutputCapture(spec.maxOutputBytes);
+    const stdio = [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(spec.extraFds ?? [])] as const;
+    const child = spawn(argv.file, argv.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: [...stdio] });
     let killedBy: KillReason | null = null;
-    let exitCode: number | null = null;
-    let exitSignal: NodeJS.Signals | null = null;
+    let [exitCode, exitSignal]: [number | null, NodeJS.Signals | null] = [null, null];
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
-    let unwatch: (() => void) | undefined;
-    let unwatchDisk: (() => void) | undefined;
-    let unwatchOther: (() => void) | undefined;
 
     const kill = (reason: KillReason): void => {
       if (killedBy === null) killedBy = reason;
       if (child.pid !== undefined) killTree(child.pid);
       spec.onKill?.(reason);
     };
-    const killOnShutdown = (): void => kill('abort');
-    spec.live.add(killOnShutdown);
-
-    const timer = setTimeout(() => kill('timeout'), spec.timeoutMs);
     const onAbort = (): void => kill('abort');
+    spec.live.add(onAbort);
+    const timer = setTimeout(() => kill('timeout'), spec.timeoutMs);
     spec.signal?.addEventListener('abort', onAbort, { once: true });
-    if (spec.cgroup) {
-      // The kernel has already enforced the limit when this fires; what is left of the tree goes too.
-      unwatch = oomWatch.watch(spec.cgroup, () => kill('memory'));
-    } else if (spec.treeMemoryBytes !== undefined && child.pid !== undefined) {
-      unwatch = memoryWatchdog.watch(child.pid, spec.treeMemoryBytes, () => kill('memory'));
-    }
-    if (spec.diskWatch !== undefined) {
-      unwatchDisk = diskWatchdog.watch(spec.diskWatch.dir, spec.diskWatch.limitBytes, () => kill('disk'));
-    }
-    unwatchOther = spec.watch?.(kill);
-
-    const killBytes = spec.outputKillBytes;
-    const onData = (capture: OutputCapture) => (chunk: Buffer): void => {
-      capture.push(chunk);
-      if (killBytes !== undefined && stdout.bytes + stderr.bytes > killBytes) kill('output');
-    };
-    child.stdout!.on('data', onData(stdout));
-    child.stderr!.on('data', onData(stderr));
-
-    if (spec.input !== undefined && child.stdin) {
-      child.stdin.on('error', () => {
-        // EPIPE: the command did not read its input; what it did instead is in its output
-      });
-      child.stdin.end(spec.input);
-    }
+    const unwatch = watchLimits(spec, child.pid, kill);
+    const { stdout, stderr } = captureOutput(spec, child, kill);
 
     const cleanup = (): void => {
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
-      unwatch?.();
-      unwatchDisk?.();
-      unwatchOther?.();
+      unwatch();
       spec.signal?.removeEventListener('abort', onAbort);
-      spec.live.delete(killOnShutdown);
+      spec.live.delete(onAbort);
     };
 
     child.on('error', (err) => {
@@ -143,13 +153,8 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       reject(new EnvError('ENV_ERR_INFRA', `could not start ${spec.file}: ${err.message}`, { cause: err }));
     });
     child.on('exit', (code, signal) => {
-      exitCode = code;
-      exitSignal = signal;
-      graceTimer = setTimeout(() => {
-        if (child.pid !== undefined) killTree(child.pid);
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, CLOSE_GRACE_MS);
+      [exitCode, exitSignal] = [code, signal];
+      graceTimer = closeAfterGrace(child);
     });
     child.on('close', (code, signal) => {
       if (settled) return;
@@ -160,13 +165,8 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       if (killedBy === null && spec.cgroup?.oomKilled()) killedBy = 'memory';
       const destroyed = spec.cgroup ? spec.cgroup.destroy() : Promise.resolve();
       void destroyed.then(() => resolve({
-        exitCode: exitCode ?? code,
-        signal: exitSignal ?? signal,
-        stdout: stdout.result(),
-        stderr: stderr.result(),
-        timedOut: killedBy === 'timeout',
-        killedBy,
-        durationMs: performance.now() - started,
+        exitCode: exitCode ?? code, signal: exitSignal ?? signal, stdout: stdout.result(), stderr: stderr.result(),
+        timedOut: killedBy === 'timeout', killedBy, durationMs: performance.now() - started,
       }));
     });
   });
