@@ -63,6 +63,55 @@ function markNoEol(hunk: Hunk): void {
 
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
+/** An extended git header line (new/deleted file, rename, mode) of the section being read. */
+function applyGitHeader(current: FilePatch, line: string): void {
+  if (line.startsWith('new file mode ')) {
+    current.oldPath = null;
+    current.newMode = Number.parseInt(line.slice('new file mode '.length), 8);
+  } else if (line.startsWith('deleted file mode ')) current.newPath = null;
+  else if (line.startsWith('rename from ')) current.oldPath = unquote(line.slice('rename from '.length));
+  else if (line.startsWith('rename to ')) current.newPath = unquote(line.slice('rename to '.length));
+  else if (line.startsWith('new mode ')) current.newMode = Number.parseInt(line.slice('new mode '.length), 8);
+  else if (line.startsWith('GIT binary patch') || line.startsWith('Binary files ')) throw new PatchParseError(`binary patches are not supported (${current.newPath ?? current.oldPath})`);
+}
+
+/** Reads the hunk whose header is at `lines[at]`, exactly as many lines as the header counts; returns it and the index after it. */
+function readHunk(lines: string[], at: number, hm: RegExpExecArray): { hunk: Hunk; next: number } {
+  const hunk: Hunk = {
+    oldStart: Number(hm[1]), oldLines: hm[2] === undefined ? 1 : Number(hm[2]),
+    newStart: Number(hm[3]), newLines: hm[4] === undefined ? 1 : Number(hm[4]),
+    lines: [], oldNoEol: false, newNoEol: false,
+  };
+  const headerLine = at + 1;
+  let i = at + 1;
+  let oldSeen = 0;
+  let newSeen = 0;
+  while (oldSeen < hunk.oldLines || newSeen < hunk.newLines) {
+    if (i >= lines.length) throw new PatchParseError(`the hunk at line ${headerLine} ends early: expected ${hunk.oldLines} old and ${hunk.newLines} new lines, got ${oldSeen} and ${newSeen}`);
+    const raw = lines[i]!;
+    const marker = raw === '' || raw === '\r' ? ' ' : raw[0];
+    const body = raw === '' || raw === '\r' ? '' : raw.slice(1);
+    i += 1;
+    if (marker === '\\') {
+      markNoEol(hunk);
+      continue;
+    }
+    if (marker !== ' ' && marker !== '-' && marker !== '+') {
+      throw new PatchParseError(`line ${i}: expected a hunk line starting with ' ', '-' or '+', got ${JSON.stringify(raw.slice(0, 40))}`);
+    }
+    if (marker !== '+') oldSeen += 1;
+    if (marker !== '-') newSeen += 1;
+    if (oldSeen > hunk.oldLines || newSeen > hunk.newLines) throw new PatchParseError(`line ${i}: the hunk has more lines than its header @@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ says`);
+    hunk.lines.push(marker + body);
+  }
+  // "\ No newline at end of file" refers to the line just before it
+  while (i < lines.length && lines[i]!.startsWith('\\')) {
+    markNoEol(hunk);
+    i += 1;
+  }
+  return { hunk, next: i };
+}
+
 export function parseUnifiedDiff(text: string): FilePatch[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
@@ -101,58 +150,16 @@ export function parseUnifiedDiff(text: string): FilePatch[] {
       continue;
     }
     if (current?.git && !current.sawHeaders && current.hunks.length === 0) {
-      if (line.startsWith('new file mode ')) {
-        current.oldPath = null;
-        current.newMode = Number.parseInt(line.slice('new file mode '.length), 8);
-      } else if (line.startsWith('deleted file mode ')) current.newPath = null;
-      else if (line.startsWith('rename from ')) current.oldPath = unquote(line.slice('rename from '.length));
-      else if (line.startsWith('rename to ')) current.newPath = unquote(line.slice('rename to '.length));
-      else if (line.startsWith('new mode ')) current.newMode = Number.parseInt(line.slice('new mode '.length), 8);
-      else if (line.startsWith('GIT binary patch') || line.startsWith('Binary files ')) throw new PatchParseError(`binary patches are not supported (${current.newPath ?? current.oldPath})`);
+      applyGitHeader(current, line);
       i += 1;
       continue;
     }
     const hm = HUNK_RE.exec(line);
     if (hm) {
       if (!current || !current.sawHeaders) throw new PatchParseError(`line ${i + 1}: a hunk without ---/+++ file headers before it`);
-      const hunk: Hunk = {
-        oldStart: Number(hm[1]),
-        oldLines: hm[2] === undefined ? 1 : Number(hm[2]),
-        newStart: Number(hm[3]),
-        newLines: hm[4] === undefined ? 1 : Number(hm[4]),
-        lines: [],
-        oldNoEol: false,
-        newNoEol: false,
-      };
-      const headerLine = i + 1;
-      i += 1;
-      let oldSeen = 0;
-      let newSeen = 0;
-      while (oldSeen < hunk.oldLines || newSeen < hunk.newLines) {
-        if (i >= lines.length) throw new PatchParseError(`the hunk at line ${headerLine} ends early: expected ${hunk.oldLines} old and ${hunk.newLines} new lines, got ${oldSeen} and ${newSeen}`);
-        const raw = lines[i]!;
-        const marker = raw === '' || raw === '\r' ? ' ' : raw[0];
-        const body = raw === '' || raw === '\r' ? '' : raw.slice(1);
-        if (marker === '\\') {
-          markNoEol(hunk);
-          i += 1;
-          continue;
-        }
-        if (marker !== ' ' && marker !== '-' && marker !== '+') {
-          throw new PatchParseError(`line ${i + 1}: expected a hunk line starting with ' ', '-' or '+', got ${JSON.stringify(raw.slice(0, 40))}`);
-        }
-        if (marker !== '+') oldSeen += 1;
-        if (marker !== '-') newSeen += 1;
-        if (oldSeen > hunk.oldLines || newSeen > hunk.newLines) throw new PatchParseError(`line ${i + 1}: the hunk has more lines than its header @@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ says`);
-        hunk.lines.push(marker + body);
-        i += 1;
-      }
-      // "\ No newline at end of file" refers to the line just before it
-      while (i < lines.length && lines[i]!.startsWith('\\')) {
-        markNoEol(hunk);
-        i += 1;
-      }
-      current.hunks.push(hunk);
+      const read = readHunk(lines, i, hm);
+      current.hunks.push(read.hunk);
+      i = read.next;
       continue;
     }
     // Anything else (a commit message, "index …" lines, blank lines between files) is ignored.
