@@ -69,6 +69,45 @@ async function inventoryStep(ctx: Ctx): Promise<void> {
   });
 }
 
+interface ReportParts {
+  ctx: Ctx;
+  outcomes: BugOutcome[];
+  vc: Parameters<typeof bugVerdict>[1];
+  masking: ReturnType<typeof maskingFromManifest>;
+  /** Every problem of the verification as a whole (global first, then manifest-wide). */
+  problems: string[];
+  target: string;
+  targetHash: string;
+  started: number;
+}
+
+/** Each bug's verdict, the validations to write, and the report they make together. */
+function assembleReport(p: ReportParts): { report: VerifyReport; updates: Map<string, BugValidation | null> } {
+  const { ctx } = p;
+  const bugs: Record<string, BugVerdict> = {};
+  const updates = new Map<string, BugValidation | null>();
+  for (const o of p.outcomes) {
+    const verdict = bugVerdict(o, p.vc);
+    bugs[o.bug.id] = verdict;
+    updates.set(o.bug.id, verdict.validation ?? null);
+  }
+  const fullyMasked = [...p.masking.values()].filter((m) => m.fullyMasked).map((m) => m.id);
+  const ok = p.problems.length === 0 && Object.values(bugs).every((b) => b.ok) && ctx.checks.every((c) => c.ok);
+  const report: VerifyReport = {
+    ok, graderVersion: GRADER_VERSION, date: p.vc.date, mode: ctx.quick ? 'quick' : 'full', repeat: ctx.repeat,
+    selection: ctx.full || !ctx.selection ? 'whole-suite' : 'affected', requireValidity: p.vc.requireValidity,
+    target: p.target, targetHash: p.targetHash, manifest: ctx.manifestPath, inventorySize: ctx.inventory.length,
+    problems: p.problems,
+    warnings: [
+      ...(ctx.quick ? ['quick mode: each bug and alternative ran only the files holding its failToPass tests, so failures in other files (regressions included) were not looked for; a wrong fix not caught there got one run of every file it can affect'] : []),
+      ...(!ctx.full && !ctx.selection ? ['no dependency map was recorded (the all-fixed suite did not pass): every tree ran the whole suite'] : []),
+    ],
+    fullyMasked, bugs, checks: ctx.checks,
+    durationMs: Math.round(performance.now() - p.started),
+  };
+  return { report, updates };
+}
+
 /**
  * The validation of the manifest (docs/design.md, "The manifest and its validation"), with bug validity v2:
  *  (1) every gold fix, alternative and wrong fix applies to the shipped target alone (an alternative
@@ -122,27 +161,9 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     }
     if (checkShipped) await shippedRuns(ctx, manifestProblems);
 
-    const bugs: Record<string, BugVerdict> = {};
-    const updates = new Map<string, BugValidation | null>();
-    for (const o of outcomes) {
-      const verdict = bugVerdict(o, vc);
-      bugs[o.bug.id] = verdict;
-      updates.set(o.bug.id, verdict.validation ?? null);
-    }
-    const fullyMasked = [...masking.values()].filter((m) => m.fullyMasked).map((m) => m.id);
-    const ok = globalProblems.length === 0 && manifestProblems.length === 0 && Object.values(bugs).every((b) => b.ok) && ctx.checks.every((c) => c.ok);
-    const report: VerifyReport = {
-      ok, graderVersion: GRADER_VERSION, date, mode: ctx.quick ? 'quick' : 'full', repeat: ctx.repeat,
-      selection: ctx.full || !ctx.selection ? 'whole-suite' : 'affected', requireValidity,
-      target: liveTargetDir, targetHash, manifest: ctx.manifestPath, inventorySize: ctx.inventory.length,
-      problems: [...globalProblems, ...manifestProblems],
-      warnings: [
-        ...(ctx.quick ? ['quick mode: each bug and alternative ran only the files holding its failToPass tests, so failures in other files (regressions included) were not looked for; a wrong fix not caught there got one run of every file it can affect'] : []),
-        ...(!ctx.full && !ctx.selection ? ['no dependency map was recorded (the all-fixed suite did not pass): every tree ran the whole suite'] : []),
-      ],
-      fullyMasked, bugs, checks: ctx.checks,
-      durationMs: Math.round(performance.now() - started),
-    };
+    const { report, updates } = assembleReport({
+      ctx, outcomes, vc, masking, problems: [...globalProblems, ...manifestProblems], target: liveTargetDir, targetHash, started,
+    });
     if (opts.write !== false) {
       if (updates.size > 0) await writeValidations(ctx.manifestPath, updates);
       report.reportFile = path.resolve(opts.reportPath ?? path.join(ctx.manifestDir, 'verify-report.json'));
