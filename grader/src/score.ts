@@ -82,6 +82,22 @@ function baseMicro(num: number, den: number, allPassed: boolean): number {
   return BASE_BELOW_ALL_MICRO;
 }
 
+/** The weighted pass rate's numerator and denominator (in half-weights), the tests passed, and the category bonus in millionths. */
+function weighCategories(categories: ReturnType<typeof categoryCounts>): { num: number; den: number; passedCount: number; categoryMicro: number } {
+  let num = 0;
+  let den = 0;
+  let passedCount = 0;
+  let categoryMicro = 0;
+  for (const c of CATEGORIES) {
+    const { passed: p, total } = categories[c];
+    num += CATEGORY_HALF_WEIGHTS[c] * p;
+    den += CATEGORY_HALF_WEIGHTS[c] * total;
+    passedCount += p;
+    if (total > 0 && p === total) categoryMicro += CATEGORY_BONUS_MICRO;
+  }
+  return { num, den, passedCount, categoryMicro };
+}
+
 /**
  * Pure scoring of normalized results, exactly the reward of docs/design.md ("Results and reward"):
  * - p = Σ w·passed / Σ w·total over the tests in `results` (only `passed` counts as passed:
@@ -110,18 +126,7 @@ export function score(results: Results, opts: ScoreOptions): Grade {
   const passed = (id: string): boolean => status.get(id) === 'passed';
 
   const categories = categoryCounts(results);
-
-  let num = 0;
-  let den = 0;
-  let passedCount = 0;
-  let categoryMicro = 0;
-  for (const c of CATEGORIES) {
-    const { passed: p, total } = categories[c];
-    num += CATEGORY_HALF_WEIGHTS[c] * p;
-    den += CATEGORY_HALF_WEIGHTS[c] * total;
-    passedCount += p;
-    if (total > 0 && p === total) categoryMicro += CATEGORY_BONUS_MICRO;
-  }
+  const { num, den, passedCount, categoryMicro } = weighCategories(categories);
   const allPassed = results.tests.length > 0 && passedCount === results.tests.length;
   const base = baseMicro(num, den, allPassed);
   const chaos = categories.chaos.total > 0 && categories.chaos.passed === categories.chaos.total ? CHAOS_BONUS_MICRO : 0;
