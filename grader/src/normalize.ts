@@ -85,6 +85,21 @@ function asString(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v : undefined;
 }
 
+/** One jest assertion as a result: its id (file key, describe path, title), status, duration and first failure. */
+function assertionResult(a: JestAssertion, file: { key: string; category: TestResult['category'] }, dirs: string[]): TestResult {
+  const titles = Array.isArray(a.ancestorTitles) ? a.ancestorTitles.map(String) : [];
+  const id = [file.key, ...titles, String(a.title ?? '')].join(ID_SEPARATOR);
+  const status = STATUS_MAP[String(a.status)] ?? 'error';
+  const result: TestResult = { id, category: file.category, status };
+  if (typeof a.duration === 'number' && Number.isFinite(a.duration)) result.durationMs = a.duration;
+  if (status !== 'passed') {
+    const failures = Array.isArray(a.failureMessages) ? a.failureMessages.filter((m): m is string => typeof m === 'string') : [];
+    if (failures[0]) result.message = shortMessage(failures[0], dirs);
+    else if (status === 'error') result.message = `unknown jest status "${String(a.status)}"`;
+  }
+  return result;
+}
+
 /**
  * Turns jest's `--json` report into normalized results. With `expected` (the pristine suite's
  * ids), the output holds exactly those ids: a test that did not report is `missing` (with the
@@ -116,19 +131,9 @@ export function normalizeJestJson(json: unknown, opts: { dir: string; expected?:
     files.set(mapped.key, info);
 
     for (const a of assertions) {
-      const titles = Array.isArray(a.ancestorTitles) ? a.ancestorTitles.map(String) : [];
-      const title = String(a.title ?? '');
-      const id = [mapped.key, ...titles, title].join(ID_SEPARATOR);
-      if (reported.has(id)) invalid(`duplicated test id in one run: "${id}" (two tests with the same describe path and title)`, { id });
-      const status = STATUS_MAP[String(a.status)] ?? 'error';
-      const result: TestResult = { id, category: mapped.category, status };
-      if (typeof a.duration === 'number' && Number.isFinite(a.duration)) result.durationMs = a.duration;
-      if (status !== 'passed') {
-        const failures = Array.isArray(a.failureMessages) ? a.failureMessages.filter((m): m is string => typeof m === 'string') : [];
-        if (failures[0]) result.message = shortMessage(failures[0], dirs);
-        else if (status === 'error') result.message = `unknown jest status "${String(a.status)}"`;
-      }
-      reported.set(id, result);
+      const result = assertionResult(a, mapped, dirs);
+      if (reported.has(result.id)) invalid(`duplicated test id in one run: "${result.id}" (two tests with the same describe path and title)`, { id: result.id });
+      reported.set(result.id, result);
     }
   }
 
