@@ -55,6 +55,20 @@ async function writeMasking(manifestPath: string, found: DiscoveredBug[], maskin
   return true;
 }
 
+/** The pristine suite's test ids (cached by the inventory), as a tracked step's value. */
+async function pristineInventory(
+  opts: DiscoverOptions,
+  tree: { targetDir: string; manifestPath: string; fixesDir: string; manifest: Manifest; nodeModules: string },
+): Promise<{ value: string[]; ok: boolean; detail: string }> {
+  const inv = await inventoryDetails({
+    targetDir: tree.targetDir, manifestPath: tree.manifestPath, fixesDir: tree.fixesDir, manifest: tree.manifest, nodeModulesDir: tree.nodeModules,
+    ...(opts.runner ? { runner: opts.runner } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+  });
+  return { value: inv.tests, ok: inv.tests.length > 0, detail: `${inv.tests.length} tests${inv.cached ? ' (cached)' : ''}` };
+}
+
 /**
  * Runs the suite once (or k times) per bug with only that bug present and reports the tests that
  * do not pass, and the masking they imply. With `write`, the usable lists and every active bug's
@@ -77,15 +91,7 @@ export async function discover(opts: DiscoverOptions = {}): Promise<DiscoverRepo
     const targetDir = path.join(tmp, 'target-snapshot');
     await snapshotTarget(liveTargetDir, targetDir);
     const nodeModules = opts.nodeModulesDir ?? defaultNodeModules(liveTargetDir);
-    const inventory = await track('inventory of the pristine suite', async () => {
-      const inv = await inventoryDetails({
-        targetDir, manifestPath, fixesDir, manifest, nodeModulesDir: nodeModules,
-        ...(opts.runner ? { runner: opts.runner } : {}),
-        ...(opts.env ? { env: opts.env } : {}),
-        ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-      });
-      return { value: inv.tests, ok: inv.tests.length > 0, detail: `${inv.tests.length} tests${inv.cached ? ' (cached)' : ''}` };
-    });
+    const inventory = await track('inventory of the pristine suite', () => pristineInventory(opts, { targetDir, manifestPath, fixesDir, manifest, nodeModules }));
     if (inventory.length === 0) throw new GraderError('GRADER_ERR_INVENTORY', 'the pristine suite has no tests');
 
     const base = { opts, targetDir, manifestPath, fixesDir, manifest, nodeModules, inventory, tmp, repeat };
