@@ -27,7 +27,7 @@ export interface BugValidation {
   wrongFixesCaught?: string;
   /** sha256 of what the checks read (verify/reuse.ts): `verify --reuse` keeps a record whose inputs are unchanged. */
   inputs?: string;
-  /** Quick records: sha256 over what the runs read (verify/read-key.ts), paths in validation-reads.json. */
+  /** Records whose runs were all followed (quick, or full over affected files): sha256 over what the runs read (verify/read-key.ts), paths in validation-reads.json. */
   readsKey?: string;
 }
 

@@ -115,9 +115,54 @@ describe('verify --reuse', () => {
       const again = await verify({ targetDir: target, manifestPath, quick: true, reuse: true, write: false });
       for (const b of after.bugs) assert.match(again.checks.find((c) => c.bug === b.id)?.label ?? '', /nothing its checks read has changed/, b.id);
 
-      // a full verification never keeps a record by its second key
+      // a full verification never keeps a quick record, by either key
       const full = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1, reuse: true, write: false, bugs: ['N1'] });
       assert.equal(full.bugs.N1?.reused, undefined);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  test('a full record stands by its reads while today\'s map selects nothing its trees did not run, and is topped up by them', async () => {
+    const tmp = await tempDir('verify-full-reads-');
+    try {
+      const manifestPath = await copyManifestDir(tmp.dir);
+      const first = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1 });
+      assert.equal(first.ok, true, JSON.stringify(first.checks.filter((c) => !c.ok), null, 2));
+      assert.equal(first.selection, 'affected');
+      const recorded = await readManifest(manifestPath);
+      const reads = JSON.parse(await readFile(path.join(path.dirname(manifestPath), 'validation-reads.json'), 'utf8')) as { bugs: Record<string, { key: string; trees?: Record<string, { files: string[] }> }> };
+      const r1 = recorded.bugs.find((b) => b.id === 'R1')!;
+      assert.equal(r1.validation?.mode, 'full');
+      assert.equal(reads.bugs.R1?.key, r1.validation?.readsKey);
+      const trees = reads.bugs.R1!.trees!;
+      assert.deepEqual(Object.keys(trees).sort(), ['bug', r1.alternatives![0]!.patch, r1.wrongFixes![0]!.patch].sort(), 'one selection per tree');
+      assert.ok(trees.bug!.files.includes('tests/chaos/retry.test.js'));
+
+      // an edit R1's runs did not read keeps it, restamped; a repeat of 2 tops it up by one run
+      const target = await copyTarget(tmp.dir);
+      await writeFile(`${target}/src/unused.js`, 'module.exports = 1;\n');
+      const kept = await verify({ targetDir: target, manifestPath, repeat: 1, reuse: true, write: false, bugs: ['R1'] });
+      assert.equal(kept.ok, true, JSON.stringify(kept.checks.filter((c) => !c.ok), null, 2));
+      assert.equal(kept.bugs.R1?.reused, true);
+      assert.match(kept.checks.find((c) => c.bug === 'R1')?.label ?? '', /none of the \d+ paths its runs read has changed/);
+      const topped = await verify({ targetDir: target, manifestPath, repeat: 2, reuse: true, bugs: ['R1'] });
+      assert.equal(topped.bugs.R1?.keptRuns, 1);
+      assert.deepEqual([...new Set(topped.checks.filter((c) => c.bug === 'R1' && c.run !== undefined).map((c) => c.run))], [2]);
+      const after = (await readManifest(manifestPath)).bugs.find((b) => b.id === 'R1')!;
+      assert.equal(after.validation?.runs, 2);
+      assert.match(after.validation?.readsKey ?? '', /^[0-9a-f]{64}$/, 'the topped-up record keeps a key over the kept and the new runs');
+
+      // a new test file that reads R1's source: today's map selects it, R1's trees never ran it
+      await writeFile(`${target}/tests/unit/retry-loads.test.js`, "const retry = require('../../src/retry');\ntest('loads', () => expect(typeof retry).toBe('object'));\n");
+      const grown = await verify({ targetDir: target, manifestPath, repeat: 2, reuse: true, write: false, bugs: ['R1'] });
+      assert.equal(grown.bugs.R1?.reused, undefined, 'a selection that grew runs again');
+      assert.equal(grown.bugs.R1?.keptRuns, undefined);
+      assert.ok(grown.checks.some((c) => c.bug === 'R1' && c.run === 1 && /\(in \d+ file\(s\)\)/.test(c.label)));
+
+      // a quick verification keeps it: the full runs ran the failToPass files too, and read nothing that changed
+      const quick = await verify({ targetDir: target, manifestPath, quick: true, reuse: true, write: false, bugs: ['R1'] });
+      assert.equal(quick.bugs.R1?.reused, true);
     } finally {
       await tmp.cleanup();
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fixPath } from '../materialize.ts';
 import type { BugEntry } from '../manifest.ts';
 import type { FileDeps } from '../types.ts';
+import type { TreeSelection } from './selection.ts';
 import type { Ctx } from './types.ts';
 
 // A second key for a quick validation: what its runs actually read, instead of the whole target
@@ -22,6 +23,12 @@ import type { Ctx } from './types.ts';
 export interface ReadSet {
   read: string[];
   listed: string[];
+  /**
+   * Full (affected-file) records only: each tree's changes and the files they selected, by tree
+   * ('bug', or the variant's kind and patch). The record stands only while today's map selects no
+   * file a tree did not run (selection.ts).
+   */
+  trees?: Record<string, TreeSelection>;
 }
 
 /** What the runs of one bug read, merged over its runs; `everything` once one run could not be followed. */
@@ -29,6 +36,23 @@ export class ReadsAcc {
   readonly read = new Set<string>();
   readonly listed = new Set<string>();
   everything: string | undefined;
+
+  readonly trees = new Map<string, TreeSelection>();
+
+  /** Starts from a kept record's set, so a top-up's key covers the kept runs and the new ones. */
+  static from(kept: ReadSet): ReadsAcc {
+    const acc = new ReadsAcc();
+    for (const r of kept.read) acc.read.add(r);
+    for (const l of kept.listed) acc.listed.add(l);
+    for (const [name, t] of Object.entries(kept.trees ?? {})) acc.trees.set(name, t);
+    return acc;
+  }
+
+  /** A tree's selection (full records); one that ran the whole suite grows with the tree: no key. */
+  addTree(name: string, files: string[] | undefined, changes: TreeSelection['changes']): void {
+    if (!files) this.everything ??= `${name} ran the whole suite`;
+    else this.trees.set(name, { changes, files });
+  }
 
   /** Adds one run's record; a run without one (the recorder did not report) voids the key. */
   add(deps: Record<string, FileDeps> | undefined): void {
@@ -46,7 +70,8 @@ export class ReadsAcc {
   /** The merged set, or undefined when some run's reads could not be followed. */
   result(): ReadSet | undefined {
     if (this.everything) return undefined;
-    return { read: [...this.read].sort(), listed: [...this.listed].sort() };
+    const trees = [...this.trees.keys()].sort().map((name) => [name, this.trees.get(name)!] as const);
+    return { read: [...this.read].sort(), listed: [...this.listed].sort(), ...(trees.length > 0 ? { trees: Object.fromEntries(trees) } : {}) };
   }
 }
 
@@ -103,5 +128,7 @@ export async function readKey(ctx: Ctx, bug: BugEntry, shared: string, reads: Re
   h.update('listed\n');
   for (const rel of reads.listed) h.update(`${rel} ${await entriesLine(path.join(ctx.targetDir, rel))}\n`);
   h.update(`bug ${bug.id}\n`);
+  // full records: the selections are part of what the key vouches for (absent for quick ones, whose keys stay as they were)
+  if (reads.trees) h.update(`trees ${JSON.stringify(reads.trees)}\n`);
   return h.digest('hex');
 }

@@ -8,6 +8,7 @@ import { fixPath } from '../materialize.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { GRADER_VERSION } from '../version.ts';
 import { readKey } from './read-key.ts';
+import { selectionStands } from './selection.ts';
 import type { ReadsFile } from './read-store.ts';
 import type { Ctx } from './types.ts';
 
@@ -80,15 +81,25 @@ export function reusable(ctx: Ctx, bug: BugEntry, inputs: string): boolean {
 }
 
 /**
- * Whether `bug`'s quick record stands by its second key: the record and validation-reads.json
- * name the same key, and the paths its runs read still hash to it (read-key.ts). Only for a quick
- * verification asking no more runs than recorded: a quick run's files are fixed by its failToPass
- * list, while a full run's selection grows with the tree.
+ * Whether `bug`'s record stands by its second key: the record and validation-reads.json name the
+ * same key, the paths its runs read still hash to it (read-key.ts), and it was made in this
+ * verification's mode or a stronger one (a full record for a quick verification: it ran the
+ * failToPass files too). A quick run's files are fixed by its failToPass list; a full
+ * (affected-file) run's selection grows with the tree, so for a full verification a full record
+ * also needs today's map to select, for each of its trees, no file that tree did not run
+ * (selection.ts). How many runs it covers is the caller's question.
  */
 export async function standsByReads(ctx: Ctx, bug: BugEntry, shared: string, reads: ReadsFile): Promise<boolean> {
   const v = bug.validation;
   const entry = reads.bugs[bug.id];
-  if (!ctx.quick || !v || v.mode !== 'quick' || !v.readsKey || v.runs < ctx.repeat || !entry || entry.key !== v.readsKey) return false;
+  if (!v || !v.readsKey || !entry || entry.key !== v.readsKey) return false;
+  // a full record ran its failToPass files too, so it stands for a quick verification as well
+  const mode = v.mode ?? 'full';
+  if (mode === 'quick' && !ctx.quick) return false;
+  if (!ctx.quick) {
+    const names = ['bug', ...variantsOf(bug, 'alternative').map((x) => x.patch), ...variantsOf(bug, 'wrong-fix').map((x) => x.patch)];
+    if (!names.every((name) => entry.trees?.[name] !== undefined && selectionStands(ctx, bug, entry.trees[name]))) return false;
+  }
   return (await readKey(ctx, bug, shared, entry)) === v.readsKey;
 }
 
@@ -97,11 +108,13 @@ export async function standsByReads(ctx: Ctx, bug: BugEntry, shared: string, rea
  * verification tops up instead of repeating: `--repeat 3 --reuse` over a 1/1 record runs runs 2
  * and 3 only. A record exists only for a bug whose every run passed, so its runs count whole.
  * 0 when the record is for other inputs or the other mode (a quick run does not extend a full
- * record, nor the reverse).
+ * record, nor the reverse), unless it stands by its second key (`byReads`, standsByReads).
  */
-export function provedRuns(ctx: Ctx, bug: BugEntry, inputs: string): number {
+export function provedRuns(ctx: Ctx, bug: BugEntry, inputs: string, byReads = false): number {
   const v = bug.validation;
-  if (v === undefined || v.inputs !== inputs) return 0;
+  if (v === undefined) return 0;
+  if (byReads) return v.runs;
+  if (v.inputs !== inputs) return 0;
   return (v.mode ?? 'full') === (ctx.quick ? 'quick' : 'full') ? v.runs : 0;
 }
 

@@ -5,7 +5,7 @@ import { applyPatchFile, materialize } from '../materialize.ts';
 import { testPathOf } from '../results.ts';
 import { freshDir, track } from './context.ts';
 import type { ReadsAcc } from './read-key.ts';
-import { affectedSelection, keepAllFixedMap } from './selection.ts';
+import { affectedSelection, keepAllFixedMap, selectionFor } from './selection.ts';
 import type { NoteFn } from './patches.ts';
 import { judgeVariant, runTree, suiteCheck } from './suite-check.ts';
 import type { CheckBase, Ctx, VerifyCheck } from './types.ts';
@@ -23,10 +23,13 @@ async function build(ctx: Ctx, dir: string, bugs: 'all' | 'none' | string[]): Pr
 /**
  * The test files a bug's or variant's checks run (undefined: the whole suite): quick mode, the
  * files holding its failToPass tests; otherwise the files its patches can affect (selection.ts).
+ * A full verification that follows reads keeps each tree's selection with them (read-key.ts).
  */
-async function filesFor(ctx: Ctx, bug: BugEntry, dir: string, variant?: FixVariant): Promise<string[] | undefined> {
+async function filesFor(ctx: Ctx, bug: BugEntry, dir: string, reads: ReadsAcc | undefined, variant?: FixVariant): Promise<string[] | undefined> {
   if (ctx.quick) return [...new Set(bug.failToPass.map(testPathOf))].sort();
-  return affectedSelection(ctx, bug, dir, variant);
+  const { files, changes } = await selectionFor(ctx, bug, dir, variant);
+  reads?.addTree(variant ? `${variant.patch}` : 'bug', files, changes);
+  return files;
 }
 
 /** (2) every bug fixed: the whole suite passes, k times. Failures are global problems. */
@@ -54,7 +57,7 @@ export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 
   const dir = freshDir(ctx, `only-${bug.id}`);
   const broken = await build(ctx, dir, [bug.id]);
   if (broken) note(bug.id, `cannot build the tree with only ${bug.id}: ${broken}`);
-  const files = broken ? undefined : await filesFor(ctx, bug, dir);
+  const files = broken ? undefined : await filesFor(ctx, bug, dir, reads);
   let good = 0;
   for (let run = firstRun; run <= ctx.repeat; run += 1) {
     const label = `only ${bug.id} present: exactly its ${bug.failToPass.length} failToPass test(s) fail${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
@@ -104,7 +107,7 @@ async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: F
     }
   }
   if (broken) note(bug.id, broken);
-  const files = broken ? undefined : await filesFor(ctx, bug, dir, variant);
+  const files = broken ? undefined : await filesFor(ctx, bug, dir, reads, variant);
   let good = 0;
   for (let run = firstRun; run <= ctx.repeat; run += 1) {
     const what = kind === 'alternative' ? 'every failToPass passes, nothing regresses' : 'a failToPass fails or something regresses';
