@@ -8,7 +8,7 @@ import { redisGate } from '../sandbox/net/redis-gate.ts';
 import type { Mount } from '../sandbox/types.ts';
 import { errorMessage } from '../util.ts';
 import { Admin, adminUrls } from './admin.ts';
-import { createPrincipal, destroyPrincipal, newIdentity, owns, sweepPrincipals, type PrincipalIdentity } from './principal.ts';
+import { createRole, createUsers, destroyPrincipal, newIdentity, owns, sweepPrincipals, type PrincipalIdentity } from './principal.ts';
 
 /** The database the harness opens to CREATE and DROP its databases; a non-superuser can do nothing else there. */
 const MAINTENANCE_DATABASE = 'postgres';
@@ -81,14 +81,19 @@ export class Principals {
     const id = newIdentity();
     let gates: NetGates | undefined;
     try {
-      await createPrincipal(this.admin, id);
-      gates = await NetGates.open(id.name, this.gateHandlers(id));
+      await createRole(this.admin, id);
+      // the users and the gates' namespace do not depend on each other: made side by side
+      const [users, opened] = await Promise.allSettled([createUsers(this.admin, id), NetGates.open(id.name, this.gateHandlers(id))]);
+      if (opened.status === 'fulfilled') gates = opened.value;
+      if (users.status === 'rejected') throw users.reason;
+      if (opened.status === 'rejected') throw opened.reason;
+      if (!gates) throw new Error('the gates did not open');
     } catch (err) {
       await gates?.close();
       await destroyPrincipal(this.admin, id.name).catch(() => undefined);
       throw new EnvError('ENV_ERR_INFRA', `could not create a principal on PostgreSQL / Redis / RabbitMQ: ${errorMessage(err)}`, { cause: err });
     }
-    const g = gates;
+    const g: NetGates = gates;
     let destroyed: Promise<void> | undefined;
     return {
       name: id.name,

@@ -56,15 +56,27 @@ export function ownerRecord(): string {
   return JSON.stringify({ ownerPid: process.pid, ownerHost: os.hostname(), createdAt: Date.now() });
 }
 
-/** Creates the role first: it carries the owner record, so a crash after it leaves something to sweep. */
-export async function createPrincipal(admin: Admin, p: PrincipalIdentity): Promise<void> {
+/** The PostgreSQL role, made before anything else of a principal: it carries the owner record, so a crash after it leaves something to sweep. */
+export async function createRole(admin: Admin, p: PrincipalIdentity): Promise<void> {
   await admin.pg(async (c) => {
     // No memberships: none of pg_read_server_files, pg_execute_server_program, …
     await c.query(`CREATE ROLE ${ident(p.name)} LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 256`);
     await c.query(`COMMENT ON ROLE ${ident(p.name)} IS '${ownerRecord()}'`);
   });
-  await admin.redis((r) => r.call('ACL', 'SETUSER', p.name, ...redisAclRules(p)));
-  await admin.rabbit('PUT', `users/${encodeURIComponent(p.name)}`, { password: p.secret, tags: 'management' });
+}
+
+/** The Redis ACL user and the RabbitMQ user, made together once the role exists. */
+export async function createUsers(admin: Admin, p: PrincipalIdentity): Promise<void> {
+  await Promise.all([
+    admin.redis((r) => r.call('ACL', 'SETUSER', p.name, ...redisAclRules(p))),
+    admin.rabbit('PUT', `users/${encodeURIComponent(p.name)}`, { password: p.secret, tags: 'management' }),
+  ]);
+}
+
+/** A whole principal: the role first, then its users. */
+export async function createPrincipal(admin: Admin, p: PrincipalIdentity): Promise<void> {
+  await createRole(admin, p);
+  await createUsers(admin, p);
 }
 
 async function dropDatabasesOf(admin: Admin, name: string): Promise<void> {
