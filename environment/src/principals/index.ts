@@ -77,23 +77,27 @@ export class Principals {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
+  /** The role first (the sweep's owner record), then its users beside the gates' namespace, which do not depend on each other. Closes the gates if the users fail. */
+  private async openPrincipal(id: PrincipalIdentity): Promise<NetGates> {
+    await createRole(this.admin, id);
+    const [users, opened] = await Promise.allSettled([createUsers(this.admin, id), NetGates.open(id.name, this.gateHandlers(id))]);
+    if (users.status === 'rejected') {
+      if (opened.status === 'fulfilled') await opened.value.close();
+      throw users.reason;
+    }
+    if (opened.status === 'rejected') throw opened.reason;
+    return opened.value;
+  }
+
   async create(): Promise<PrincipalHandle> {
     const id = newIdentity();
-    let gates: NetGates | undefined;
+    let g: NetGates;
     try {
-      await createRole(this.admin, id);
-      // the users and the gates' namespace do not depend on each other: made side by side
-      const [users, opened] = await Promise.allSettled([createUsers(this.admin, id), NetGates.open(id.name, this.gateHandlers(id))]);
-      if (opened.status === 'fulfilled') gates = opened.value;
-      if (users.status === 'rejected') throw users.reason;
-      if (opened.status === 'rejected') throw opened.reason;
-      if (!gates) throw new Error('the gates did not open');
+      g = await this.openPrincipal(id);
     } catch (err) {
-      await gates?.close();
       await destroyPrincipal(this.admin, id.name).catch(() => undefined);
       throw new EnvError('ENV_ERR_INFRA', `could not create a principal on PostgreSQL / Redis / RabbitMQ: ${errorMessage(err)}`, { cause: err });
     }
-    const g: NetGates = gates;
     let destroyed: Promise<void> | undefined;
     return {
       name: id.name,

@@ -73,12 +73,6 @@ export async function createUsers(admin: Admin, p: PrincipalIdentity): Promise<v
   ]);
 }
 
-/** A whole principal: the role first, then its users. */
-export async function createPrincipal(admin: Admin, p: PrincipalIdentity): Promise<void> {
-  await createRole(admin, p);
-  await createUsers(admin, p);
-}
-
 async function dropDatabasesOf(admin: Admin, name: string): Promise<void> {
   await admin.pg(async (c) => {
     await c.query(`ALTER ROLE ${ident(name)} NOLOGIN`);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { EnvError } from '../errors.ts';
 import { OutputCapture } from './capture.ts';
 import type { KillReason, SandboxResult, SandboxRun } from './types.ts';
@@ -118,8 +118,8 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       return;
     }
     const argv = spec.cgroup && !spec.joinsCgroup ? joinGroupsArgv(spec.cgroup, spec.file, spec.args) : { file: spec.file, args: spec.args };
-    const stdio = [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(spec.extraFds ?? [])] as const;
-    const child = spawn(argv.file, argv.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: [...stdio] });
+    const stdio: StdioOptions = [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(spec.extraFds ?? [])];
+    const child = spawn(argv.file, argv.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio });
     let killedBy: KillReason | null = null;
     let [exitCode, exitSignal]: [number | null, NodeJS.Signals | null] = [null, null];
     let settled = false;
