@@ -10,9 +10,8 @@ import type { BugOutcome } from './verdicts.ts';
 type Note = (id: string, p: string) => void;
 
 /** Why `bug`'s record stands without running (verify --reuse), or undefined. */
-function keptBecause(ctx: Ctx, bug: BugEntry, inputs: string, byReads: boolean, reads: ReadsFile): string | undefined {
-  if (!ctx.opts.reuse) return undefined;
-  if (reusable(ctx, bug, inputs)) return 'nothing its checks read has changed';
+function keptBecause(ctx: Ctx, bug: BugEntry, byInputs: boolean, byReads: boolean, reads: ReadsFile): string | undefined {
+  if (byInputs) return 'nothing its checks read has changed';
   if (byReads && bug.validation!.runs >= ctx.repeat) return `none of the ${reads.bugs[bug.id]!.read.length} paths its runs read has changed`;
   return undefined;
 }
@@ -38,8 +37,10 @@ export async function bugOutcome(ctx: Ctx, bug: BugEntry, targetHash: string, re
   const keys = await bugKeys(ctx, bug, targetHash);
   const { inputs } = keys;
   const steps = 1 + variantsOf(bug, 'alternative').length + variantsOf(bug, 'wrong-fix').length;
-  const byReads = ctx.opts.reuse === true && !reusable(ctx, bug, inputs) && (await standsByReads(ctx, bug, keys.shared, reads));
-  const because = keptBecause(ctx, bug, inputs, byReads, reads);
+  // with --reuse, a record stands by its inputs or, failing that, by what its runs read
+  const byInputs = ctx.opts.reuse === true && reusable(ctx, bug, inputs);
+  const byReads = ctx.opts.reuse === true && !byInputs && (await standsByReads(ctx, bug, keys.shared, reads));
+  const because = keptBecause(ctx, bug, byInputs, byReads, reads);
   if (because) {
     ctx.total -= steps * ctx.repeat - 1;
     const label = `${bug.id}: validation of ${bug.validation!.date} kept (${bug.validation!.mode ?? 'full'}, ${bug.validation!.stability}): ${because}`;

@@ -8,7 +8,7 @@ import { fixPath } from '../materialize.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { GRADER_VERSION } from '../version.ts';
 import { readKey } from './read-key.ts';
-import { selectionStands } from './selection.ts';
+import { selectionStands, treeName } from './selection.ts';
 import type { ReadsFile } from './read-store.ts';
 import type { Ctx } from './types.ts';
 
@@ -97,7 +97,7 @@ export async function standsByReads(ctx: Ctx, bug: BugEntry, shared: string, rea
   const mode = v.mode ?? 'full';
   if (mode === 'quick' && !ctx.quick) return false;
   if (!ctx.quick) {
-    const names = ['bug', ...variantsOf(bug, 'alternative').map((x) => x.patch), ...variantsOf(bug, 'wrong-fix').map((x) => x.patch)];
+    const names = [treeName(), ...[...variantsOf(bug, 'alternative'), ...variantsOf(bug, 'wrong-fix')].map(treeName)];
     if (!names.every((name) => entry.trees?.[name] !== undefined && selectionStands(ctx, bug, entry.trees[name]))) return false;
   }
   return (await readKey(ctx, bug, shared, entry)) === v.readsKey;

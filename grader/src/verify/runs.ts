@@ -5,7 +5,7 @@ import { applyPatchFile, materialize } from '../materialize.ts';
 import { testPathOf } from '../results.ts';
 import { freshDir, track } from './context.ts';
 import type { ReadsAcc } from './read-key.ts';
-import { affectedSelection, keepAllFixedMap, selectionFor } from './selection.ts';
+import { affectedSelection, keepAllFixedMap, selectionFor, treeName } from './selection.ts';
 import type { NoteFn } from './patches.ts';
 import { judgeVariant, runTree, suiteCheck } from './suite-check.ts';
 import type { CheckBase, Ctx, VerifyCheck } from './types.ts';
@@ -28,7 +28,7 @@ async function build(ctx: Ctx, dir: string, bugs: 'all' | 'none' | string[]): Pr
 async function filesFor(ctx: Ctx, bug: BugEntry, dir: string, reads: ReadsAcc | undefined, variant?: FixVariant): Promise<string[] | undefined> {
   if (ctx.quick) return [...new Set(bug.failToPass.map(testPathOf))].sort();
   const { files, changes } = await selectionFor(ctx, bug, dir, variant);
-  reads?.addTree(variant ? `${variant.patch}` : 'bug', files, changes);
+  reads?.addTree(treeName(variant), files, changes);
   return files;
 }
 

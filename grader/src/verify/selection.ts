@@ -22,6 +22,11 @@ export async function keepAllFixedMap(ctx: Ctx, dir: string, deps: Record<string
   if (ctx.opts.write !== false) await writeDepMap(depMapPath(ctx.manifestPath), map);
 }
 
+/** The name a tree's selection is kept under in a record's reads: 'bug', or the variant's patch. */
+export function treeName(variant?: FixVariant): string {
+  return variant ? variant.patch : 'bug';
+}
+
 /** What one bug or variant tree ran in an affected-file verification: its changes against the all-fixed tree, and the files they selected. */
 export interface TreeSelection {
   changes: Change[];
