@@ -12,13 +12,26 @@ import { copyManifestDir, copyTarget, FIXTURE_TARGET, tempDir } from './helpers.
 const readManifest = async (p: string): Promise<Manifest> => JSON.parse(await readFile(p, 'utf8')) as Manifest;
 const ranFor = (r: Awaited<ReturnType<typeof verify>>, id: string): number => r.checks.filter((c) => c.bug === id && c.run !== undefined).length;
 
+/** A copy of the fixture manifest whose records one verification with `opts` has written; the copy is removed after `body`. */
+async function withRecords(
+  prefix: string,
+  opts: Parameters<typeof verify>[0],
+  body: (r: { dir: string; manifestPath: string; first: Awaited<ReturnType<typeof verify>> }) => Promise<void>,
+): Promise<void> {
+  const tmp = await tempDir(prefix);
+  try {
+    const manifestPath = await copyManifestDir(tmp.dir);
+    const first = await verify({ targetDir: FIXTURE_TARGET, manifestPath, ...opts });
+    assert.equal(first.ok, true, JSON.stringify(first.checks.filter((c) => !c.ok), null, 2));
+    await body({ dir: tmp.dir, manifestPath, first });
+  } finally {
+    await tmp.cleanup();
+  }
+}
+
 describe('verify --reuse', () => {
   test('keeps validations whose inputs are unchanged, runs again the bug whose list, patch or target changed', async () => {
-    const tmp = await tempDir('verify-reuse-');
-    try {
-      const manifestPath = await copyManifestDir(tmp.dir);
-      const first = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1 });
-      assert.equal(first.ok, true, JSON.stringify(first.checks.filter((c) => !c.ok), null, 2));
+    await withRecords('verify-reuse-', { repeat: 1 }, async ({ dir, manifestPath }) => {
       const recorded = await readManifest(manifestPath);
       const ids = recorded.bugs.map((b) => b.id);
       for (const b of recorded.bugs) assert.match(b.validation?.inputs ?? '', /^[0-9a-f]{64}$/, `${b.id} records its inputs`);
@@ -69,22 +82,16 @@ describe('verify --reuse', () => {
       await writeFile(manifestPath, JSON.stringify(recorded, null, 2));
 
       // any change to the target: nothing is kept (the tree is one of every check's inputs)
-      const target = await copyTarget(tmp.dir);
+      const target = await copyTarget(dir);
       await writeFile(`${target}/README.md`, 'changed\n', { flag: 'a' });
       const treeChanged = await verify({ targetDir: target, manifestPath, repeat: 1, reuse: true, write: false });
       assert.equal(treeChanged.ok, true);
       for (const id of ids) assert.equal(treeChanged.bugs[id]?.reused, undefined, id);
-    } finally {
-      await tmp.cleanup();
-    }
+    });
   });
 
   test('a quick record stands by what its runs read: an edit elsewhere in the target keeps it, an edit of a file it read does not', async () => {
-    const tmp = await tempDir('verify-reads-');
-    try {
-      const manifestPath = await copyManifestDir(tmp.dir);
-      const first = await verify({ targetDir: FIXTURE_TARGET, manifestPath, quick: true });
-      assert.equal(first.ok, true, JSON.stringify(first.checks.filter((c) => !c.ok), null, 2));
+    await withRecords('verify-reads-', { quick: true }, async ({ dir, manifestPath }) => {
       const recorded = await readManifest(manifestPath);
       const reads = JSON.parse(await readFile(path.join(path.dirname(manifestPath), 'validation-reads.json'), 'utf8')) as { bugs: Record<string, { key: string; read: string[] }> };
       for (const b of recorded.bugs.filter((x) => x.id !== 'X1')) {
@@ -99,7 +106,7 @@ describe('verify --reuse', () => {
       assert.ok(reads.bugs.N1!.read.includes('src/stats.js') && !reads.bugs.N1!.read.includes('src/retry.js'), reads.bugs.N1!.read.join(' '));
 
       // R1's source edited and a file added: the target hash changed for all, only R1 read the change
-      const target = await copyTarget(tmp.dir);
+      const target = await copyTarget(dir);
       await writeFile(`${target}/src/retry.js`, '// a comment an agent might add\n', { flag: 'a' });
       await writeFile(`${target}/src/unused.js`, 'module.exports = 1;\n');
       const edited = await verify({ targetDir: target, manifestPath, quick: true, reuse: true });
@@ -118,17 +125,11 @@ describe('verify --reuse', () => {
       // a full verification never keeps a quick record, by either key
       const full = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1, reuse: true, write: false, bugs: ['N1'] });
       assert.equal(full.bugs.N1?.reused, undefined);
-    } finally {
-      await tmp.cleanup();
-    }
+    });
   });
 
   test('a full record stands by its reads while today\'s map selects nothing its trees did not run, and is topped up by them', async () => {
-    const tmp = await tempDir('verify-full-reads-');
-    try {
-      const manifestPath = await copyManifestDir(tmp.dir);
-      const first = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1 });
-      assert.equal(first.ok, true, JSON.stringify(first.checks.filter((c) => !c.ok), null, 2));
+    await withRecords('verify-full-reads-', { repeat: 1 }, async ({ dir, manifestPath, first }) => {
       assert.equal(first.selection, 'affected');
       const recorded = await readManifest(manifestPath);
       const reads = JSON.parse(await readFile(path.join(path.dirname(manifestPath), 'validation-reads.json'), 'utf8')) as { bugs: Record<string, { key: string; trees?: Record<string, { files: string[] }> }> };
@@ -140,7 +141,7 @@ describe('verify --reuse', () => {
       assert.ok(trees.bug!.files.includes('tests/chaos/retry.test.js'));
 
       // an edit R1's runs did not read keeps it, restamped; a repeat of 2 tops it up by one run
-      const target = await copyTarget(tmp.dir);
+      const target = await copyTarget(dir);
       await writeFile(`${target}/src/unused.js`, 'module.exports = 1;\n');
       const kept = await verify({ targetDir: target, manifestPath, repeat: 1, reuse: true, write: false, bugs: ['R1'] });
       assert.equal(kept.ok, true, JSON.stringify(kept.checks.filter((c) => !c.ok), null, 2));
@@ -163,8 +164,6 @@ describe('verify --reuse', () => {
       // a quick verification keeps it: the full runs ran the failToPass files too, and read nothing that changed
       const quick = await verify({ targetDir: target, manifestPath, quick: true, reuse: true, write: false, bugs: ['R1'] });
       assert.equal(quick.bugs.R1?.reused, true);
-    } finally {
-      await tmp.cleanup();
-    }
+    });
   });
 });
