@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import type net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { nativeProgram } from '../native-launcher.ts';
 
 const run = promisify(execFile);
 const LISTEN_CHILD = path.join(path.dirname(new URL(import.meta.url).pathname), 'listen-child.cjs');
@@ -16,16 +17,23 @@ export interface Listener {
 }
 
 /**
- * Creates a named network namespace with loopback up (`ip netns add`, a bind mount under
- * /run/netns that keeps it alive with nothing running in it) and listening sockets inside it on
- * `addresses`, handed to this process. Costs one short-lived node process, once per principal.
+ * Creates a named network namespace with loopback up (a bind mount under /run/netns that keeps it
+ * alive with nothing running in it, as `ip netns add` makes) and listening sockets inside it on
+ * `addresses`, handed to this process. One short process per principal: dn-netns where the native
+ * programs are built (a few milliseconds), otherwise `ip` twice and a node child (around 100 ms of
+ * node start, docs/isolation.md).
  */
 export async function openNetns(name: string, addresses: [string, number][]): Promise<{ file: string; listeners: Listener[] }> {
   const ns = `${NETNS_PREFIX}${name}`;
+  const native = nativeProgram('dn-netns');
+  if (native) {
+    const specs = addresses.map(([host, port]) => `${host}:${port}`);
+    return { file: path.join(NETNS_DIR, ns), listeners: await receiveListeners(ns, addresses, native, ['open', name, ...specs]) };
+  }
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const listeners = await listenInside(ns, addresses);
+    const listeners = await receiveListeners(ns, addresses, 'ip', ['netns', 'exec', ns, process.execPath, LISTEN_CHILD, JSON.stringify(addresses)]);
     return { file: path.join(NETNS_DIR, ns), listeners };
   } catch (err) {
     await deleteNetns(name);
@@ -33,19 +41,26 @@ export async function openNetns(name: string, addresses: [string, number][]): Pr
   }
 }
 
-function listenInside(ns: string, addresses: [string, number][]): Promise<Listener[]> {
+/**
+ * Runs the program that listens inside the namespace and collects the sockets it sends over the
+ * IPC channel, one message per address (a server, or the error that address gave). The channel is
+ * closed once every address has reported, which is what lets the program end.
+ */
+function receiveListeners(ns: string, addresses: [string, number][], file: string, args: string[]): Promise<Listener[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, LISTEN_CHILD, JSON.stringify(addresses)], {
+    const child = spawn(file, args, {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
     const listeners: Listener[] = [];
+    let reported = 0;
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
     child.on('message', (m: { host: string; port: number; error?: string }, server?: net.Server) => {
       if (server) listeners.push({ host: m.host, port: m.port, server });
+      if (++reported === addresses.length && child.connected) child.disconnect();
     });
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -58,7 +73,9 @@ function listenInside(ns: string, addresses: [string, number][]): Promise<Listen
 }
 
 export async function deleteNetns(name: string): Promise<void> {
-  await run('ip', ['netns', 'delete', `${NETNS_PREFIX}${name}`]).catch(() => undefined);
+  const native = nativeProgram('dn-netns');
+  if (native) await run(native, ['delete', name]).catch(() => undefined);
+  else await run('ip', ['netns', 'delete', `${NETNS_PREFIX}${name}`]).catch(() => undefined);
 }
 
 /** Names (principal names) of the namespaces this server family created, for the sweep. */
