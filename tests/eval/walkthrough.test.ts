@@ -4,6 +4,10 @@ import { cp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { loadHostManifest } from '../../environment/src/eval/host-manifest.ts';
+import { serve } from '../../environment/src/server.ts';
+import { walkthroughPlan } from '../../environment/src/walkthrough/plan.ts';
+import { blockEnds, replayWalkthrough } from '../../environment/src/walkthrough/replay.ts';
 import { FIXTURE, REPO, tempDir } from '../environment/fixtures.ts';
 
 // `datanexus-env walkthrough` as a process, on the mini fixture (scenario 01 = N1 + X1): the real
@@ -63,5 +67,43 @@ describe('datanexus-env walkthrough (process, mini fixture)', () => {
     const bad = await env(['walkthrough', 'one']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /expected one scenario number, e\.g\. 01/);
+  });
+});
+
+describe('walkthrough --blocks', () => {
+  test('grades once per masking group: the fixes of a group show as one point, bugs masked by nothing as their own', () => {
+    const plan = { order: ['L1', 'L2', 'L3', 'P2'], groups: [['L1', 'L2', 'L3'], ['P2']] };
+    assert.deepEqual([...blockEnds(plan)].sort(), ['L3', 'P2']);
+    assert.deepEqual([...blockEnds({ order: ['A', 'B'], groups: [] })].sort(), ['A', 'B']);
+  });
+
+  test('over HTTP: a block of two fixes is one point, graded after its last fix, and the replay still ends resolved', async () => {
+    const scenarios = await tempDir('dn-walkthrough-blocks-');
+    const state = await tempDir('dn-walkthrough-state-');
+    await cp(path.join(REPO, 'tests', 'fixtures', 'mini-scenarios'), scenarios, { recursive: true });
+    const server = await serve({
+      port: 0, host: '127.0.0.1', logger: false, targetDir: FIXTURE.targetDir, manifestPath: FIXTURE.manifestPath,
+      nodeModulesDir: FIXTURE.nodeModulesDir, scenariosDir: scenarios, stateDir: state,
+    });
+    try {
+      const plan = await walkthroughPlan({ manifestPath: FIXTURE.manifestPath, scenariosDir: scenarios, id: '01' });
+      const manifest = await loadHostManifest(FIXTURE.manifestPath);
+      // the mini scenario's two bugs do not mask each other: treat them as one group to see a block
+      const result = await replayWalkthrough({ url: server.url, plan: { ...plan, groups: [plan.order] }, fixOf: (id) => manifest.fixOf(id), blocks: true });
+      assert.deepEqual(result.points.map((p) => [p.step, p.fixes]), [[0, []], [2, ['X1', 'N1']]]);
+      assert.ok(result.points[1]!.reward > result.points[0]!.reward);
+      assert.equal(result.final.outcome, 'resolved');
+      assert.equal(result.final.passed, result.final.total);
+    } finally {
+      await server.close();
+      await rm(scenarios, { recursive: true, force: true });
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
+  test('--blocks with --write-doc is a usage error: the document\'s curve is per fix', async () => {
+    const r = await env(['walkthrough', '01', '--blocks', '--write-doc']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /ENV_ERR_INVALID_OPTION: --blocks and --write-doc/);
   });
 });

@@ -14,9 +14,11 @@ import { replayWalkthrough, type CurvePoint, type WalkthroughResult } from './re
 // `datanexus-env walkthrough <NN>`: replays scenario NN's walkthrough over the HTTP API of a
 // server it starts (or the one --url names) and prints the reward curve, one line per fix.
 // --write-doc puts the curve into the walkthrough document: its figures are this command's output.
+// --blocks grades once per masking group instead of once per fix: a few grades instead of one per
+// bug, for a quick replay; the document's curve is always the per-fix one.
 // Exit 0 when the curve ends with every test passing; 1 otherwise.
 
-export const WALKTHROUGH_USAGE = `  datanexus-env walkthrough <NN> [--url http://host:port] [--write-doc] [--order-only] [--json]
+export const WALKTHROUGH_USAGE = `  datanexus-env walkthrough <NN> [--url http://host:port] [--write-doc | --blocks] [--order-only] [--json]
                      [--sandbox bwrap|unsafe-process|docker] [--target DIR] [--manifest FILE] [--scenarios DIR] [--node-modules DIR] [--state-dir DIR]
 `;
 
@@ -24,6 +26,7 @@ interface Parsed {
   id: string;
   url?: string;
   writeDoc: boolean;
+  blocks: boolean;
   orderOnly: boolean;
   json: boolean;
   sandbox?: SandboxKind;
@@ -39,13 +42,14 @@ function parse(argv: string[]): Parsed {
     args: argv,
     allowPositionals: true,
     options: {
-      url: { type: 'string' }, 'write-doc': { type: 'boolean' }, 'order-only': { type: 'boolean' }, json: { type: 'boolean' }, sandbox: { type: 'string' },
+      url: { type: 'string' }, 'write-doc': { type: 'boolean' }, blocks: { type: 'boolean' }, 'order-only': { type: 'boolean' }, json: { type: 'boolean' }, sandbox: { type: 'string' },
       target: { type: 'string' }, manifest: { type: 'string' }, scenarios: { type: 'string' }, 'node-modules': { type: 'string' }, 'state-dir': { type: 'string' },
     },
     strict: true,
   });
   const id = positionals[0];
   if (positionals.length !== 1 || !id || !/^[0-9]{1,2}$/.test(id)) throw new EnvError('ENV_ERR_INVALID_OPTION', `expected one scenario number, e.g. 01\nusage:\n${WALKTHROUGH_USAGE}`);
+  if (values.blocks && values['write-doc']) throw new EnvError('ENV_ERR_INVALID_OPTION', '--blocks and --write-doc: the document\'s curve is graded after every fix; drop --blocks to write it');
   const sandbox = values.sandbox as SandboxKind | undefined;
   if (sandbox !== undefined && !SANDBOX_KINDS.includes(sandbox)) throw new EnvError('ENV_ERR_INVALID_OPTION', `--sandbox: expected one of ${SANDBOX_KINDS.join(', ')}`);
   const targetDir = path.resolve(values.target ?? DEFAULT_TARGET_DIR);
@@ -53,6 +57,7 @@ function parse(argv: string[]): Parsed {
     id: id.padStart(2, '0'),
     ...(values.url ? { url: values.url } : {}),
     writeDoc: values['write-doc'] ?? false,
+    blocks: values.blocks ?? false,
     orderOnly: values['order-only'] ?? false,
     json: values.json ?? false,
     ...(sandbox ? { sandbox } : {}),
@@ -95,6 +100,7 @@ export async function runWalkthrough(p: Parsed, print: (line: string) => void): 
       url: p.url ?? started!.server.url,
       plan,
       fixOf: (id) => manifest.fixOf(id),
+      blocks: p.blocks,
       onPoint: (pt) => {
         print(pointLine(pt, previous));
         previous = pt;

@@ -13,7 +13,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
 export function pointLine(p: CurvePoint, previous: CurvePoint | undefined): string {
   const delta = previous ? p.reward - previous.reward : 0;
-  const what = p.bug ? `fix ${p.bug.padEnd(4)} (${p.service ?? '?'})` : 'start';
+  const what = p.fixes.length > 1 ? `fix ${p.fixes[0]}…${p.bug} (${p.fixes.length} fixes)` : p.bug ? `fix ${p.bug.padEnd(4)} (${p.service ?? '?'})` : 'start';
   const shows = p.showsFixed === null ? '' : p.showsFixed ? '  fixed' : '  masked';
   return `${String(p.step).padStart(3)}  ${what.padEnd(26)} reward ${r3(p.reward)} (${delta >= 0 ? '+' : ''}${r3(delta)})  pass ${pct(p.weightedPassRate).padStart(7)}  tests ${p.passed}/${p.total}  bugs fixed ${p.bugsFixed}${shows}`;
 }
@@ -27,7 +27,7 @@ export function markdownTable(r: WalkthroughResult): string {
     const prev = r.points[i - 1];
     const delta = prev ? p.reward - prev.reward : 0;
     const shows = p.showsFixed === null ? '' : p.showsFixed ? 'yes' : 'not yet (masked)';
-    return `| ${p.step} | ${p.bug ?? 'start'} | ${p.service ?? ''} | ${r3(p.reward)} | ${prev ? `${delta >= 0 ? '+' : ''}${r3(delta)}` : ''} | ${pct(p.weightedPassRate)} | ${p.passed}/${p.total} | ${p.bugsFixed} | ${shows} |`;
+    return `| ${p.step} | ${p.fixes.join(' ') || 'start'} | ${p.service ?? ''} | ${r3(p.reward)} | ${prev ? `${delta >= 0 ? '+' : ''}${r3(delta)}` : ''} | ${pct(p.weightedPassRate)} | ${p.passed}/${p.total} | ${p.bugsFixed} | ${shows} |`;
   });
   return [
     `Task \`${r.task}\`, task hash \`${r.taskHash.slice(0, 12)}\`, ${r.bugs} bugs present at reset.`,

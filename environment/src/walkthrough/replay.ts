@@ -6,13 +6,17 @@ import type { WalkthroughPlan } from './plan.ts';
 // Replays a walkthrough over the HTTP API: reset the scenario's task, grade the untouched
 // workspace (the baseline point), then apply each gold fix as a `patch` action and grade after it
 // (POST /v1/reward), and finally submit. Each point is what the server answered, nothing computed
-// here, so the curve is the environment's own.
+// here, so the curve is the environment's own. With `blocks`, a grade follows only the last fix of
+// each masking group: inside a group the curve says little ("masked"), and each grade there costs
+// a nearly whole suite of failing tests.
 
 export interface CurvePoint {
   /** 0 for the starting workspace, then 1, 2, … per fix. */
   step: number;
-  /** The bug whose fix was just applied (null for the start). */
+  /** The bug whose fix was just applied (null for the start); with blocks, the last of its block. */
   bug: string | null;
+  /** Every fix applied since the previous point (one bug, or a whole block). */
+  fixes: string[];
   service: string | null;
   reward: number;
   weightedPassRate: number;
@@ -32,10 +36,11 @@ export interface WalkthroughResult {
   final: { reward: number; outcome: string; passed: number; total: number; steps: number };
 }
 
-function point(step: number, bug: string | null, plan: WalkthroughPlan, r: RewardResponseT): CurvePoint {
+function point(step: number, fixes: string[], plan: WalkthroughPlan, r: RewardResponseT): CurvePoint {
   const g = r.report.grade;
+  const bug = fixes.at(-1) ?? null;
   return {
-    step, bug, service: bug ? plan.serviceOf[bug] ?? null : null,
+    step, bug, fixes, service: bug ? plan.serviceOf[bug] ?? null : null,
     reward: g.reward, weightedPassRate: g.weightedPassRate, passed: r.report.summary.passed, total: r.report.summary.total,
     bugsFixed: g.bugsFixed.length, showsFixed: bug ? g.bugsFixed.includes(bug) : null,
   };
@@ -47,6 +52,8 @@ export async function replayWalkthrough(opts: {
   fixOf: (id: string) => Promise<string>;
   onPoint?: (p: CurvePoint) => void;
   seed?: number;
+  /** Grade only after the last fix of each masking group. */
+  blocks?: boolean;
 }): Promise<WalkthroughResult> {
   const { plan } = opts;
   const client = new EnvClient({ baseUrl: opts.url });
@@ -61,13 +68,18 @@ export async function replayWalkthrough(opts: {
       points.push(p);
       opts.onPoint?.(p);
     };
-    record(point(0, null, plan, await client.reward(id)));
+    record(point(0, [], plan, await client.reward(id)));
+    const gradeAfter = opts.blocks ? blockEnds(plan) : new Set(plan.order);
+    let fixes: string[] = [];
     for (const [i, bug] of plan.order.entries()) {
       const res = await client.step(id, { type: 'patch', diff: await opts.fixOf(bug) });
       if (res.observation.type === 'patch' && !res.observation.ok) {
         throw new EnvError('ENV_ERR_INTERNAL', `the gold fix of ${bug} did not apply: ${res.observation.error?.code ?? '?'}: ${res.observation.error?.message ?? ''}`);
       }
-      record(point(i + 1, bug, plan, await client.reward(id)));
+      fixes.push(bug);
+      if (!gradeAfter.has(bug)) continue;
+      record(point(i + 1, fixes, plan, await client.reward(id)));
+      fixes = [];
     }
     const end = await client.step(id, { type: 'submit' });
     const grade = end.info.grade!;
@@ -79,4 +91,12 @@ export async function replayWalkthrough(opts: {
     await client.close(id).catch(() => {});
     throw err;
   }
+}
+
+/** The last bug, in fix order, of each masking group (a bug masked by nothing is a group of its own). */
+export function blockEnds(plan: Pick<WalkthroughPlan, 'order' | 'groups'>): Set<string> {
+  const at = new Map(plan.order.map((id, i) => [id, i]));
+  const inGroups = new Set(plan.groups.flat());
+  const ends = plan.groups.map((g) => g.reduce((last, id) => (at.get(id)! > at.get(last)! ? id : last)));
+  return new Set([...ends, ...plan.order.filter((id) => !inGroups.has(id))]);
 }
