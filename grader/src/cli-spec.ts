@@ -49,9 +49,9 @@ export const COMMANDS: Record<string, { options: Options; positionals: number; u
     usage: 'materialize --bugs <ids|all|none> --out <dir> [--link-node-modules] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   verify: {
-    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, shipped: { type: 'boolean' }, repeat: { type: 'string' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, 'require-validity': { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, reuse: { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
+    options: { ...COMMON, ...TREE, bugs: { type: 'string' }, shipped: { type: 'boolean' }, repeat: { type: 'string' }, jobs: { type: 'string' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, 'require-validity': { type: 'boolean' }, fixes: { type: 'string' }, report: { type: 'string' }, 'dry-run': { type: 'boolean' }, reuse: { type: 'boolean' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },
     positionals: 0,
-    usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--quick] [--full] [--require-validity] [--dry-run] [--reuse] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
+    usage: 'verify [--bugs ids [--shipped]] [--repeat k] [--jobs n] [--quick] [--full] [--require-validity] [--dry-run] [--reuse] [--quiet] [--report file] [--timeout s] [--skip-preflight] [--target dir] [--manifest file] [--fixes dir] [--json]',
   },
   discover: {
     options: { ...COMMON, ...TREE, bugs: { type: 'string' }, repeat: { type: 'string' }, full: { type: 'boolean' }, write: { type: 'boolean' }, fixes: { type: 'string' }, quiet: { type: 'boolean' }, timeout: { type: 'string' }, 'skip-preflight': { type: 'boolean' } },

@@ -151,9 +151,10 @@ async function dispatchProofs(p: Parsed): Promise<CommandOutcome<unknown> | unde
     const { verifyCommand } = await import('./commands/verify.ts');
     const report = str(values, 'report');
     const repeat = int('repeat', values.repeat, 1);
+    const jobs = int('jobs', values.jobs, 1);
     return verifyCommand({
       ...common, ...(values.shipped ? { shipped: true } : {}),
-      ...(repeat !== undefined ? { repeat } : {}), ...(values.quick ? { quick: true } : {}), ...(values.full ? { full: true } : {}),
+      ...(repeat !== undefined ? { repeat } : {}), ...(jobs !== undefined ? { jobs } : {}), ...(values.quick ? { quick: true } : {}), ...(values.full ? { full: true } : {}),
       ...(values['require-validity'] ? { requireValidity: true } : {}),
       ...(report ? { reportPath: report } : {}), ...(values['dry-run'] ? { write: false } : {}), ...(values.reuse ? { reuse: true } : {}),
     });

@@ -2,10 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pMap from 'p-map';
 import { hashTree } from './hash.ts';
 import { defaultNodeModules, inventoryDetails } from './inventory.ts';
 import { variantsOf, type BugEntry, type BugValidation } from './manifest.ts';
 import { writeValidations } from './manifest-write.ts';
+import { jobsOf, RecordWriter } from './verify/records.ts';
 import { maskingFromManifest } from './masking.ts';
 import { resolveManifestRun } from './manifest-run.ts';
 import { snapshotTarget } from './materialize.ts';
@@ -13,7 +15,7 @@ import { track } from './verify/context.ts';
 import { applyStep, staticStep } from './verify/patches.ts';
 import { writeReport } from './verify/report.ts';
 import { bugOutcome } from './verify/outcome.ts';
-import { loadReads, saveReads } from './verify/read-store.ts';
+import { loadReads } from './verify/read-store.ts';
 import { allFixedRuns, shippedRuns } from './verify/runs.ts';
 import type { BugVerdict, Ctx, VerifyOptions, VerifyReport } from './verify/types.ts';
 import { bugVerdict, type BugOutcome } from './verify/verdicts.ts';
@@ -128,6 +130,7 @@ function assembleReport(p: ReportParts): { report: VerifyReport; updates: Map<st
 export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
   const date = (opts.clock ?? (() => new Date()))().toISOString();
+  const jobs = jobsOf(opts);
   const { ctx, selected, checkShipped, liveTargetDir, targetHash } = await prepare(opts);
   const problems = new Map<string, string[]>(selected.map((b) => [b.id, []]));
   const note = (id: string, p: string): void => void problems.get(id)?.push(p);
@@ -142,23 +145,21 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     await staticStep(ctx, selected, note);
     await applyStep(ctx, selected, note, manifestProblems);
     await allFixedRuns(ctx, globalProblems);
-    const outcomes: BugOutcome[] = [];
     const masking = maskingFromManifest(ctx.manifest);
     const requireValidity = opts.requireValidity ?? ctx.manifest.requireValidity ?? false;
     const vc = { repeat: ctx.repeat, quick: ctx.quick, date, requireValidity, globalProblems };
     const reads = await loadReads(ctx.manifestDir);
-    for (const bug of selected) {
+    // Each bug's record is written as soon as its own runs are over: a long verification that is
+    // interrupted keeps what it proved (the final write below repeats it with the report). Bugs
+    // run `jobs` at a time; the records are written one after another, since each write re-reads
+    // the manifest.
+    const records = new RecordWriter(ctx, vc);
+    const outcomes: BugOutcome[] = await pMap(selected, async (bug) => {
       const outcome = await bugOutcome(ctx, bug, targetHash, reads, note, problems.get(bug.id) ?? []);
       outcome.masking = masking.get(bug.id);
-      outcomes.push(outcome);
-      // Each bug's record is written as soon as its own runs are over: a long verification that
-      // is interrupted keeps what it proved (the final write below repeats it with the report).
-      if (opts.write !== false) {
-        const validation = bugVerdict(outcome, vc).validation;
-        if (validation?.readsKey && outcome.reads) await saveReads(ctx.manifestDir, new Map([[bug.id, outcome.reads]]));
-        await writeValidations(ctx.manifestPath, new Map([[bug.id, validation ?? null]]));
-      }
-    }
+      if (opts.write !== false) await records.write(outcome);
+      return outcome;
+    }, { concurrency: jobs });
     if (checkShipped) await shippedRuns(ctx, manifestProblems);
 
     const { report, updates } = assembleReport({

@@ -108,6 +108,9 @@ describe('datanexus-grader CLI', () => {
     assert.equal(error(badSteps).code, 'GRADER_ERR_INVALID_OPTION');
     const lonelySteps = await inProcess(['score', '--results', resultsFile, '--steps', '3', '--json']);
     assert.equal(error(lonelySteps).code, 'GRADER_ERR_INVALID_OPTION');
+    const noJobs = await inProcess(['verify', '--jobs', '0', '--json']);
+    assert.equal(noJobs.exitCode, 2);
+    assert.equal(error(noJobs).code, 'GRADER_ERR_INVALID_OPTION');
     const badCategory = await inProcess(['run', FIXTURE_TARGET, '--category', 'lint', '--json']);
     assert.equal(error(badCategory).code, 'GRADER_ERR_INVALID_OPTION');
     const text = await inProcess(['score']);

@@ -9,6 +9,8 @@ export interface VerifyCommandOptions extends CommonOptions {
   /** Also check the shipped tree after a --bugs subset. */
   shipped?: boolean;
   repeat?: number;
+  /** Bugs verified at once. */
+  jobs?: number;
   quick?: boolean;
   /** Every bug and variant tree runs the whole suite (the release proof). */
   full?: boolean;
@@ -39,6 +41,7 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<Command
     ...(opts.bugs !== undefined ? { bugs: parseBugList(opts.bugs) } : {}),
     ...(opts.shipped ? { shipped: true } : {}),
     ...(opts.repeat !== undefined ? { repeat: opts.repeat } : {}),
+    ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
     ...(opts.quick ? { quick: true } : {}),
     ...(opts.full ? { full: true } : {}),
     ...(opts.requireValidity ? { requireValidity: true } : {}),

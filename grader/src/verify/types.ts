@@ -40,6 +40,11 @@ export interface VerifyOptions {
    */
   reuse?: boolean;
   reportPath?: string;
+  /**
+   * How many bugs are verified at once (default 1). Their runs are independent trees in namespaces
+   * of their own, so only the machine bounds it; records are still written one at a time.
+   */
+  jobs?: number;
   nodeModulesDir?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
