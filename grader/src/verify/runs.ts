@@ -20,16 +20,33 @@ async function build(ctx: Ctx, dir: string, bugs: 'all' | 'none' | string[]): Pr
   }
 }
 
+/** The test files that hold a bug's failToPass tests. */
+function ownFiles(bug: BugEntry): string[] {
+  return [...new Set(bug.failToPass.map(testPathOf))].sort();
+}
+
 /**
- * The test files a bug's or variant's checks run (undefined: the whole suite): quick mode, the
- * files holding its failToPass tests; otherwise the files its patches can affect (selection.ts).
- * A full verification that follows reads keeps each tree's selection with them (read-key.ts).
+ * The test files a bug's or variant's tree is judged on (undefined: the whole suite): quick mode,
+ * the files holding its failToPass tests; otherwise the files its patches can affect
+ * (selection.ts). A full verification that follows reads keeps each tree's selection with them
+ * (read-key.ts).
  */
 async function filesFor(ctx: Ctx, bug: BugEntry, dir: string, reads: ReadsAcc | undefined, variant?: FixVariant): Promise<string[] | undefined> {
-  if (ctx.quick) return [...new Set(bug.failToPass.map(testPathOf))].sort();
+  if (ctx.quick) return ownFiles(bug);
   const { files, changes } = await selectionFor(ctx, bug, dir, variant);
   reads?.addTree(treeName(variant), files, changes);
   return files;
+}
+
+/**
+ * What run `run` of a bug or alternative tree runs. The first run is judged on every file the
+ * tree's patches can affect: that is where a regression or a test failing outside the list would
+ * show. Runs 2..k repeat the verdict where it can flip, on the files holding the failToPass tests;
+ * the all-fixed tree's k whole-suite runs already show the other tests are stable. `--full` keeps
+ * the whole suite for every run (docs/bug-validity.md, "What k runs prove").
+ */
+function filesForRun(ctx: Ctx, bug: BugEntry, files: string[] | undefined, run: number): string[] | undefined {
+  return run === 1 || ctx.full ? files : ownFiles(bug);
 }
 
 /** (2) every bug fixed: the whole suite passes, k times. Failures are global problems. */
@@ -60,9 +77,10 @@ export async function bugRuns(ctx: Ctx, bug: BugEntry, note: NoteFn, firstRun = 
   const files = broken ? undefined : await filesFor(ctx, bug, dir, reads);
   let good = 0;
   for (let run = firstRun; run <= ctx.repeat; run += 1) {
-    const label = `only ${bug.id} present: exactly its ${bug.failToPass.length} failToPass test(s) fail${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
+    const runFiles = broken ? undefined : filesForRun(ctx, bug, files, run);
+    const label = `only ${bug.id} present: exactly its ${bug.failToPass.length} failToPass test(s) fail${where(runFiles, files)} (run ${run}/${ctx.repeat})`;
     const check = await track(ctx, label, async () =>
-      broken ? { step: 'bug' as const, label, bug: bug.id, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'bug', label, bug: bug.id, run }, dir, new Set(bug.failToPass), files, reads ? async (deps) => reads.add(deps) : undefined, mayPassWhilePresent([bug])));
+      broken ? { step: 'bug' as const, label, bug: bug.id, run, ok: false, detail: 'tree not built' } : suiteCheck(ctx, { step: 'bug', label, bug: bug.id, run }, dir, new Set(bug.failToPass), runFiles, reads ? async (deps) => reads.add(deps) : undefined, mayPassWhilePresent([bug])));
     if (check.ok) good += 1;
     else if (!broken) note(bug.id, `run ${run}/${ctx.repeat}: ${check.detail ?? 'failed'}`);
   }
@@ -76,22 +94,30 @@ export interface VariantTally {
 }
 
 /**
- * One run of a variant's tree, judged. In quick mode a wrong fix that its bug's own files do not
- * catch gets one whole-suite run before it is called accepted: a wrong fix caught by a test in
- * another file is caught, and quick mode must not fail what the full mode proves.
+ * One run of a variant's tree, judged. An alternative runs what `filesForRun` says. A wrong fix
+ * first runs the files holding the failToPass tests, where it is almost always caught, and a
+ * wrong fix caught there is caught whatever the other files do; one those files do not catch then
+ * runs every file it can affect (the whole suite with `--full`), so no mode calls a wrong fix
+ * accepted that a wider run would catch.
  */
 async function judgeRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, base: CheckBase, dir: string, files: string[] | undefined, variant: FixVariant, reads?: ReadsAcc): Promise<VerifyCheck> {
-  const first = await runTree(ctx, base.label, dir, files, reads !== undefined);
+  const firstFiles = kind === 'wrong-fix' && !ctx.full ? ownFiles(bug) : filesForRun(ctx, bug, files, base.run ?? 1);
+  const first = await runTree(ctx, base.label, dir, firstFiles, reads !== undefined);
   reads?.add(first.deps);
   const check = judgeVariant(base, kind, bug.failToPass, first.results, first.timedOut, mayPassWhilePresent([bug]));
-  if (kind === 'alternative' || check.ok || first.timedOut || !files || !ctx.quick) return check;
-  // quick mode: the files the wrong fix can affect prove what a whole-suite run would
-  const wider = await affectedSelection(ctx, bug, dir, variant);
+  if (kind === 'alternative' || check.ok || first.timedOut || !firstFiles) return check;
+  const wider = ctx.quick ? await affectedSelection(ctx, bug, dir, variant) : files;
   const whole = await runTree(ctx, base.label, dir, wider, reads !== undefined);
   reads?.add(whole.deps);
   const again = judgeVariant(base, kind, bug.failToPass, whole.results, whole.timedOut, mayPassWhilePresent([bug]));
-  const where = wider ? `the ${wider.length} file(s) it can affect` : 'whole suite';
-  return { ...again, detail: `not caught in its ${files.length} file(s); ${where}: ${again.detail ?? ''}` };
+  const span = wider ? `the ${wider.length} file(s) it can affect` : 'whole suite';
+  return { ...again, detail: `not caught in its ${firstFiles.length} file(s); ${span}: ${again.detail ?? ''}` };
+}
+
+/** How a run's label names its files: the failToPass files of a later run, or the tree's selection. */
+function where(runFiles: string[] | undefined, files: string[] | undefined): string {
+  if (!runFiles) return '';
+  return runFiles === files ? ` (in ${runFiles.length} file(s))` : ` (its failToPass files: ${runFiles.length})`;
 }
 
 /** One alternative or wrong fix in place of the gold fix (every other gold fix applied), runs `firstRun`..k. */
@@ -111,7 +137,8 @@ async function variantRun(ctx: Ctx, bug: BugEntry, kind: VariantKind, variant: F
   let good = 0;
   for (let run = firstRun; run <= ctx.repeat; run += 1) {
     const what = kind === 'alternative' ? 'every failToPass passes, nothing regresses' : 'a failToPass fails or something regresses';
-    const label = `${bug.id} with ${KIND_LABEL[kind]} ${patch}: ${what}${files ? ` (in ${files.length} file(s))` : ''} (run ${run}/${ctx.repeat})`;
+    const runFiles = broken ? undefined : kind === 'wrong-fix' && !ctx.full ? ownFiles(bug) : filesForRun(ctx, bug, files, run);
+    const label = `${bug.id} with ${KIND_LABEL[kind]} ${patch}: ${what}${where(runFiles, files)} (run ${run}/${ctx.repeat})`;
     const base = { step: kind, label, bug: bug.id, run, patch } as const;
     const check: VerifyCheck = await track(ctx, label, async () => (broken ? { ...base, ok: false, detail: 'tree not built' } : judgeRun(ctx, bug, kind, base, dir, files, variant, reads)));
     if (check.ok) good += 1;
