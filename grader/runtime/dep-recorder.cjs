@@ -8,8 +8,11 @@
 // - `read`: files read, stat'ed, opened or probed through `fs` (jest's module registry reads every
 //   module it loads through fs too, so modules appear here), and files node's own loader loaded;
 // - `listed`: directories read with readdir / opendir;
-// - `everything`: a reason, when the file did something whose inputs cannot be known (it started a
-//   child process or a worker thread).
+// - `everything`: a reason, when the file did something whose inputs cannot be known (a shell, a
+//   program other than node, a child or thread that could not be followed: dep-follow.cjs).
+// Node children and worker threads are followed (dep-follow.cjs): the recorder is preloaded in them
+// too, reports to a sink of the test file that started them (dep-sink.cjs), and what they read is
+// the file's.
 // Attribution: a jest worker runs one test file at a time, inside jest-runner's `worker()` call,
 // which this module wraps; the record travels back to the jest parent on the test file's result
 // (`dnDeps`), so no file or channel is needed in the sandbox.
@@ -21,7 +24,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
+// first, while fs is not wrapped yet (the sink's own traffic is not a dependency)
+const sink = require('./dep-sink.cjs');
+const follow = require('./dep-follow.cjs');
 
+// In a followed child or thread, everything goes to its sink; in a jest worker, to the test file.
+const child = sink.childScope();
 const root = process.cwd();
 const rootPrefix = root.endsWith(path.sep) ? root : root + path.sep;
 let current = null;
@@ -40,6 +48,7 @@ function toRel(p) {
 }
 
 function note(kind, p) {
+  if (child) return child.note(kind, p);
   if (!current) return;
   const rel = toRel(p);
   if (rel !== undefined) current[kind].add(rel);
@@ -72,32 +81,15 @@ wrapAll(fs.promises, ['readFile', 'stat', 'lstat', 'access', 'realpath', 'open',
 wrapAll(fs.promises, ['readdir', 'opendir'], 'listed');
 
 function markEverything(reason) {
-  if (current && !current.everything) current.everything = reason;
+  if (child) child.everything(reason);
+  else if (current && !current.everything) current.everything = reason;
 }
 
-function wrapSpawns(mod, names, what) {
-  for (const name of names) {
-    const orig = mod[name];
-    if (typeof orig !== 'function') continue;
-    const wrapped = function (...args) {
-      markEverything(`${what}.${name}`);
-      return orig.apply(this, args);
-    };
-    Object.defineProperty(wrapped, 'name', { value: orig.name });
-    mod[name] = wrapped;
-  }
-}
-wrapSpawns(require('node:child_process'), ['spawn', 'spawnSync', 'fork', 'exec', 'execSync', 'execFile', 'execFileSync'], 'child_process');
-{
-  const wt = require('node:worker_threads');
-  const Orig = wt.Worker;
-  wt.Worker = class extends Orig {
-    constructor(...args) {
-      markEverything('worker_threads.Worker');
-      super(...args);
-    }
-  };
-}
+follow.install({
+  // a jest worker's test file gets its sink when it first starts a child or thread
+  scope: () => child || (current && (current.scope ??= sink.testFileScope())),
+  everything: markEverything,
+});
 
 function snapshot(rec) {
   return {
@@ -116,6 +108,7 @@ function wrapWorker(exportsObj) {
     current = rec;
     try {
       const result = await orig.call(this, data, ...rest);
+      if (rec.scope) await sink.drain(rec.scope, (kind, abs) => { const rel = toRel(abs); if (rel !== undefined) rec[kind].add(rel); }, markEverything);
       if (result && typeof result === 'object') result.dnDeps = snapshot(rec);
       return result;
     } finally {
@@ -127,12 +120,13 @@ function wrapWorker(exportsObj) {
 }
 
 // Module._load sees both jest-runner's testWorker (to wrap it) and anything node's own loader loads
-// for a test (`module.createRequire`), which does not go through the public fs functions.
+// for a test (`module.createRequire`) or in a child (its main module too), which does not go
+// through the public fs functions.
 const origLoad = Module._load;
 Module._load = function (request, parent, isMain) {
   const exp = origLoad.call(this, request, parent, isMain);
-  if (typeof request === 'string' && /[\\/]jest-runner[\\/]build[\\/]testWorker\.js$/.test(request)) wrapWorker(exp);
-  else if (current && parent && typeof request === 'string' && !Module.isBuiltin(request)) {
+  if (!child && typeof request === 'string' && /[\\/]jest-runner[\\/]build[\\/]testWorker\.js$/.test(request)) wrapWorker(exp);
+  else if ((child || (current && parent)) && typeof request === 'string' && !Module.isBuiltin(request)) {
     try {
       note('read', Module._resolveFilename(request, parent, isMain));
     } catch {

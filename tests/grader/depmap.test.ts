@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { affectedFiles, parseDepMap, runSuite, verify, type DepMap, type FileDeps } from '../../grader/src/index.ts';
+import { affectedFiles, DEPMAP_VERSION, parseDepMap, runSuite, verify, type DepMap, type FileDeps } from '../../grader/src/index.ts';
 import { main } from '../../grader/src/cli.ts';
 import { buildDepMap } from '../../grader/src/depmap/map.ts';
 import { distrustUnpassed } from '../../grader/src/depmap/store.ts';
@@ -14,7 +14,7 @@ import { copyManifestDir, FIXTURE_TARGET, REPO, TARGET_NODE_MODULES, tempDir } f
 function map(files: Record<string, Partial<FileDeps>>, dirs: string[]): DepMap {
   const full: Record<string, FileDeps> = {};
   for (const [f, d] of Object.entries(files)) full[f] = { read: d.read ?? [f], listed: d.listed ?? [], ...(d.everything ? { everything: d.everything } : {}) };
-  return { version: 1, treeHash: 'h', dirs, files: full };
+  return { version: DEPMAP_VERSION, treeHash: 'h', dirs, files: full };
 }
 
 const DIRS = ['.', 'src', 'src/lib', 'migrations', 'tests', 'tests/unit'];
@@ -81,6 +81,7 @@ describe('affectedFiles: which test files a change can affect', () => {
 
   test('parseDepMap refuses what is not a map of this version', () => {
     assert.equal(parseDepMap({ ...M, version: 0 }), undefined);
+    assert.equal(parseDepMap({ ...M, version: 1 }), undefined, 'maps of the recorder that did not follow children');
     assert.equal(parseDepMap({ ...M, files: { x: { read: 'a' } } }), undefined);
     assert.equal(parseDepMap(null), undefined);
     assert.deepEqual(parseDepMap(JSON.parse(JSON.stringify(M))), M);
@@ -110,7 +111,7 @@ describe('a map recorded from a run that did not pass whole', () => {
     assert.deepEqual(out['tests/system/b.test.js']!.read, ['tests/support/x.js']);
     assert.equal(out['tests/system/c.test.js']!.everything, 'child_process.spawn', 'an earlier reason stays');
     // and a change nobody else read now selects the file that stopped early
-    const map: DepMap = { version: 1, treeHash: 'x', dirs: ['src', 'services', 'services/y'], files: out } as DepMap;
+    const map: DepMap = { version: DEPMAP_VERSION, treeHash: 'x', dirs: ['src', 'services', 'services/y'], files: out } as DepMap;
     assert.ok(affectedFiles(map, [{ path: 'services/y/z.js', kind: 'modified' }]).files.includes('tests/system/b.test.js'));
   });
 });
@@ -134,12 +135,12 @@ describe('dependency recorder (real jest run)', () => {
     await w('tests/unit/mod.test.js', "const a = require('../../src/lib/a');\ntest('loads', () => expect(a).toBe(2));\n");
     await w('tests/unit/json.test.js', "const fs = require('fs');\nconst path = require('path');\ntest('reads', async () => {\n  const j = JSON.parse(await fs.promises.readFile(path.join(__dirname, '../../src/data/x.json'), 'utf8'));\n  expect(j.x).toBe(1);\n});\n");
     await w('tests/unit/list.test.js', "const fs = require('fs');\nconst path = require('path');\ntest('lists', () => expect(fs.readdirSync(path.join(__dirname, '../../migrations'))).toEqual(['001.sql']));\n");
-    await w('tests/unit/spawn.test.js', "const { execFileSync } = require('child_process');\ntest('spawns', () => expect(execFileSync(process.execPath, ['-e', 'process.stdout.write(\"ok\")']).toString()).toBe('ok'));\n");
+    await w('tests/unit/spawn.test.js', "const { execSync } = require('child_process');\ntest('spawns', () => expect(execSync('printf ok').toString()).toBe('ok'));\n");
     await symlink(TARGET_NODE_MODULES, path.join(tree, 'node_modules'));
   });
   after(async () => { await tmp.cleanup(); });
 
-  test('records modules loaded, files read, directories listed, and spawns as "everything"', async () => {
+  test('records modules loaded, files read, directories listed, and a shell as "everything"', async () => {
     const run = await runSuite({ dir: tree, recordDeps: true });
     assert.equal(run.infraError, undefined, run.infraError?.message);
     assert.ok(run.results.tests.every((t) => t.status === 'passed'), JSON.stringify(run.results.tests));
@@ -152,7 +153,7 @@ describe('dependency recorder (real jest run)', () => {
     assert.ok(deps['tests/unit/json.test.js']!.read.includes('src/data/x.json'));
     assert.ok(!deps['tests/unit/json.test.js']!.read.includes('src/lib/a.js'));
     assert.ok(deps['tests/unit/list.test.js']!.listed.includes('migrations'));
-    assert.match(deps['tests/unit/spawn.test.js']!.everything ?? '', /child_process/);
+    assert.match(deps['tests/unit/spawn.test.js']!.everything ?? '', /child_process\.execSync \(a shell\)/);
     assert.ok(Object.values(deps).every((d) => d.read.every((r) => !r.startsWith('node_modules'))), 'node_modules is never recorded');
 
     const m = await buildDepMap(tree, 'hash', deps);
@@ -170,6 +171,81 @@ describe('dependency recorder (real jest run)', () => {
     assert.equal(recorded.results.tests[0]?.status, 'passed', 'the jest parent removes the variable before the tests run');
     assert.ok(recorded.deps?.['tests/unit/env.test.js']);
     assert.ok((await readFile(path.join(tree, 'tests/unit/env.test.js'), 'utf8')).length > 0);
+  });
+});
+
+// tests/fixtures/follow-target: test files that start node children and worker threads. What those
+// read is the test file's; what cannot be followed still depends on everything.
+describe('dependency recorder: node children and worker threads (real jest run)', () => {
+  const FOLLOW_TARGET = path.join(REPO, 'tests', 'fixtures', 'follow-target');
+  const EVERYTHING = ['lingering', 'no-recorder', 'program', 'shell', 'shell-option', 'worker-env'].map((n) => `tests/unit/${n}.test.js`).sort();
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let deps: Record<string, FileDeps>;
+  let m: DepMap;
+  const rec = (name: string): FileDeps => deps[`tests/unit/${name}.test.js`]!;
+  const selected = (changed: string): string[] => affectedFiles(m, [{ path: changed, kind: 'modified' }]).files;
+  const plus = (...names: string[]): string[] => [...names.map((n) => `tests/unit/${n}.test.js`), ...EVERYTHING].sort();
+
+  before(async () => {
+    tmp = await tempDir('depmap-follow-');
+    const tree = path.join(tmp.dir, 'follow-target');
+    await cp(FOLLOW_TARGET, tree, { recursive: true, filter: (src) => path.basename(src) !== 'node_modules' });
+    await symlink(TARGET_NODE_MODULES, path.join(tree, 'node_modules'));
+    const run = await runSuite({ dir: tree, recordDeps: true });
+    assert.equal(run.infraError, undefined, run.infraError?.message);
+    assert.ok(run.results.tests.length === 14 && run.results.tests.every((t) => t.status === 'passed'), JSON.stringify(run.results.tests));
+    deps = run.deps!;
+    m = await buildDepMap(tree, 'hash', deps);
+  });
+  after(async () => { await tmp.cleanup(); });
+
+  test('a worker thread\'s reads are its test file\'s, not "everything"', () => {
+    assert.equal(rec('thread').everything, undefined);
+    assert.ok(rec('thread').read.includes('src/thread-data.json') && rec('thread').read.includes('src/thread-reader.js'), rec('thread').read.join(', '));
+    assert.ok(!rec('plain').read.includes('src/thread-data.json'), 'nothing leaks into another file');
+  });
+
+  test('forked and spawned node children: what they read is the file\'s (and they see no recorder variable: the fixture checks)', () => {
+    for (const name of ['fork', 'spawn']) {
+      assert.equal(rec(name).everything, undefined, name);
+      assert.ok(rec(name).read.includes('src/child-data.json') && rec(name).read.includes('scripts/read-file.js'), `${name}: ${rec(name).read.join(', ')}`);
+    }
+  });
+
+  test('a node grandchild, and a node child of a worker thread (eval), are followed', () => {
+    assert.equal(rec('grandchild').everything, undefined);
+    assert.ok(['scripts/spawn-grandchild.js', 'scripts/read-file.js', 'src/grandchild-data.txt'].every((f) => rec('grandchild').read.includes(f)), rec('grandchild').read.join(', '));
+    assert.equal(rec('thread-child').everything, undefined);
+    assert.ok(rec('thread-child').read.includes('src/nested-data.txt'), rec('thread-child').read.join(', '));
+  });
+
+  test('ES modules a child loads through node\'s own loader are recorded (fs.promises.readFile)', () => {
+    assert.equal(rec('esm').everything, undefined);
+    assert.ok(rec('esm').read.includes('src/esm/main.mjs') && rec('esm').read.includes('src/esm/dep.mjs'), rec('esm').read.join(', '));
+  });
+
+  test('threads terminated while starting, their listeners removed first: followed', () => {
+    assert.equal(rec('terminate').everything, undefined);
+  });
+
+  test('still "everything", with the reason: a shell, shell: true, another program, a Worker with its own env, a child without the recorder, a child running 2 s after its file ended', () => {
+    const reasons = Object.fromEntries(EVERYTHING.map((f) => [f.replace(/^tests\/unit\/|\.test\.js$/g, ''), deps[f]!.everything ?? '']));
+    assert.match(reasons.shell!, /^child_process\.execSync \(a shell\)$/);
+    assert.match(reasons['shell-option']!, /^child_process\.spawnSync \(a shell\)$/);
+    assert.match(reasons.program!, /^child_process\.execFileSync \(a program other than node\)$/);
+    assert.match(reasons['worker-env']!, /^worker_threads\.Worker \(its own env\)$/);
+    assert.match(reasons['no-recorder']!, /ran without the recorder/);
+    assert.match(reasons.lingering!, /had not finished 2 s after it ended/);
+    assert.deepEqual(Object.keys(deps).filter((f) => deps[f]!.everything).sort(), EVERYTHING);
+  });
+
+  test('selection: a change to what a child or thread read selects its file; an unrelated change does not', () => {
+    assert.deepEqual(selected('src/thread-data.json'), plus('thread'));
+    assert.deepEqual(selected('src/child-data.json'), plus('fork', 'spawn'));
+    assert.deepEqual(selected('src/grandchild-data.txt'), plus('grandchild'));
+    assert.deepEqual(selected('src/nested-data.txt'), plus('thread-child'));
+    assert.deepEqual(selected('src/esm/dep.mjs'), plus('esm'));
+    assert.deepEqual(selected('src/unrelated.txt'), plus('plain'));
   });
 });
 

@@ -2,8 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileDeps } from '../types.ts';
 
-/** Bumped when the recorder or the selection rules change: a map from another version is never used. */
-export const DEPMAP_VERSION = 1;
+/** Bumped when the recorder or the selection rules change: a map from another version is never used (2: node children and worker threads followed). */
+export const DEPMAP_VERSION = 2;
 
 /**
  * What every test file of one tree depended on, recorded during a run of that tree
