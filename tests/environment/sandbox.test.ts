@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveOptions } from '../../environment/src/options.ts';
-import { existsSync, readdirSync, statfsSync } from 'node:fs';
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { treeBytes } from '../../environment/src/sandbox/disk-watchdog.ts';
 import { removeTree } from '../../environment/src/workspace/tree.ts';
+import { BwrapBackend } from '../../environment/src/sandbox/bwrap.ts';
 import { createSandbox } from '../../environment/src/sandbox/index.ts';
 import type { SandboxBackend, SandboxRun, UidLease } from '../../environment/src/sandbox/types.ts';
 import { FIXTURE, REPO, hasBwrap, tempDir } from './fixtures.ts';
@@ -140,12 +141,21 @@ describe('bwrap sandbox', { skip: hasBwrap ? false : 'bubblewrap is not installe
     assert.match(r.stdout.text, /^reachable\n.*Read-only file system/s);
   });
 
-  test('every run gets a cgroup of its own, removed when the run ends', { skip: asRoot ? false : 'cgroups need root' }, async () => {
+  test('every run gets a cgroup of its own, removed when the run ends; one empty group waits for the next run', { skip: asRoot ? false : 'cgroups need root' }, async () => {
+    assert.ok(sb instanceof BwrapBackend);
     const serverGroup = `/sys/fs/cgroup/memory/datanexus-gym/${process.pid}`;
-    const r = await run('echo in a group');
+    const groups = (): string[] => readdirSync(serverGroup, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    await run('true'); // a run before this one left its spare
+    await sb.cgroups.settled();
+    const before = groups();
+    assert.equal(before.length, 1, `the spare only: ${before.join(', ')}`);
+    const r = await run('grep -c . /proc/self/cgroup');
     assert.equal(r.exitCode, 0, r.stderr.text);
-    assert.ok(existsSync(serverGroup));
-    assert.deepEqual(readdirSync(serverGroup, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name), []);
+    await sb.cgroups.settled();
+    const after = groups();
+    assert.equal(after.length, 1, `the next spare only: ${after.join(', ')}`);
+    assert.notEqual(after[0], before[0], 'the run took the spare, and its group is gone');
+    assert.equal(readFileSync(path.join(serverGroup, after[0]!, 'cgroup.procs'), 'utf8'), '', 'the spare holds no process');
   });
 
   test('output is capped, says so, and a flood is killed', async () => {

@@ -29,6 +29,12 @@ export interface RunCgroup {
   oomKilled(): boolean;
   /** Kills every process still in the group (daemonized or not) and removes the group. */
   destroy(): Promise<void>;
+  /**
+   * Kills every process still in the group now and removes the group in the background (the
+   * manager's settled() waits for it). For a run whose pid namespace has already lost its init, as
+   * every bubblewrap run has once bwrap exits: what is left is already dying and cannot run again.
+   */
+  release(): void;
 }
 
 function groupDir(controller: Controller, ...parts: string[]): string {
@@ -51,18 +57,22 @@ function subgroups(dir: string): string[] {
   }
 }
 
+function killMembers(dir: string): void {
+  for (const pid of readPids(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /** Kills everything in a group until it stays empty, then removes it; a group still busy is left for the next sweep. */
 async function killAndRemove(dir: string): Promise<void> {
   // Subgroups first (a container runtime makes its own under a run's group): a group with children cannot be removed.
   for (const sub of subgroups(dir)) await killAndRemove(path.join(dir, sub));
   for (let attempt = 0; attempt < 100; attempt++) {
-    for (const pid of readPids(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    killMembers(dir);
     try {
       rmdirSync(dir);
       return;
@@ -83,6 +93,11 @@ export class CgroupManager {
   readonly mode: 'cgroup-v1' | 'none';
   private readonly serverDir = String(process.pid);
   private seq = 0;
+  /** One group made ahead per set of limits: making one (three mkdirs, four writes) is then off a run's path. */
+  private readonly spares = new Map<string, RunCgroup>();
+  /** Removals started by release(), which close() and settled() wait for. */
+  private readonly removals = new Set<Promise<void>>();
+  private closed = false;
 
   constructor() {
     this.mode = CgroupManager.usable() ? 'cgroup-v1' : 'none';
@@ -117,9 +132,17 @@ export class CgroupManager {
     }
   }
 
-  /** Removes this server's groups (at close: every run is over by then). */
+  /** Every removal release() started has finished. */
+  async settled(): Promise<void> {
+    while (this.removals.size > 0) await Promise.allSettled([...this.removals]);
+  }
+
+  /** Removes this server's groups, spares included (at close: every run is over by then). */
   async close(): Promise<void> {
+    this.closed = true;
+    this.spares.clear();
     if (this.mode === 'none') return;
+    await this.settled();
     for (const c of CONTROLLERS) await this.removeServerDir(c, this.serverDir);
   }
 
@@ -135,9 +158,31 @@ export class CgroupManager {
     await killAndRemove(dir);
   }
 
-  /** A fresh group for one run, or null when cgroups are not in use here. */
+  /** A fresh group for one run (the one made ahead for these limits, when there is one), or null when cgroups are not in use here. */
   create(limits: CgroupLimits): RunCgroup | null {
     if (this.mode === 'none') return null;
+    const key = `${limits.memoryBytes}/${limits.maxProcesses}`;
+    const spare = this.spares.get(key);
+    this.spares.delete(key);
+    setImmediate(() => this.makeSpare(key, limits));
+    return spare ?? this.make(limits);
+  }
+
+  private makeSpare(key: string, limits: CgroupLimits): void {
+    if (this.closed || this.spares.has(key)) return;
+    try {
+      this.spares.set(key, this.make(limits));
+    } catch {
+      // the next run makes its own, and says why if it cannot
+    }
+  }
+
+  private track(removal: Promise<void>): void {
+    this.removals.add(removal);
+    void removal.finally(() => this.removals.delete(removal));
+  }
+
+  private make(limits: CgroupLimits): RunCgroup {
     const name = `run-${++this.seq}`;
     const dirs = CONTROLLERS.map((c) => groupDir(c, this.serverDir, name));
     for (const d of dirs) mkdirSync(d, { recursive: true });
@@ -148,6 +193,10 @@ export class CgroupManager {
     if (existsSync(memsw)) writeFileSync(memsw, String(limits.memoryBytes));
     writeFileSync(path.join(pids, 'pids.max'), String(limits.maxProcesses));
     writeFileSync(path.join(cpu, 'cpu.shares'), '1024');
+    const destroy = async (): Promise<void> => {
+      // the memory group is killed first: it holds every process of the run
+      for (const d of dirs) await killAndRemove(d);
+    };
     return {
       procsFiles: dirs.map((d) => path.join(d, 'cgroup.procs')),
       oomKilled: () => {
@@ -158,9 +207,10 @@ export class CgroupManager {
           return false;
         }
       },
-      destroy: async () => {
-        // the memory group is killed first: it holds every process of the run
-        for (const d of dirs) await killAndRemove(d);
+      destroy,
+      release: () => {
+        for (const d of dirs) killMembers(d);
+        this.track(destroy());
       },
     };
   }

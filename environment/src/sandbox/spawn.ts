@@ -15,7 +15,7 @@ export interface SpawnSpec extends Pick<SandboxRun, 'timeoutMs' | 'maxOutputByte
   env: Record<string, string>;
   /** Resident memory of the whole process tree beyond which it is killed (polled; only without a cgroup). */
   treeMemoryBytes?: number;
-  /** The run's own cgroup: the kernel caps its memory and processes; it is destroyed when the run ends. */
+  /** The run's own cgroup: the kernel caps its memory and processes; it is released when the run ends. */
   cgroup?: RunCgroup | null;
   /** The command joins `cgroup` itself as its first act (dn-launch): no shell wrapper is needed. */
   joinsCgroup?: boolean;
@@ -149,7 +149,7 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       if (settled) return;
       settled = true;
       cleanup();
-      void spec.cgroup?.destroy();
+      spec.cgroup?.release();
       reject(new EnvError('ENV_ERR_INFRA', `could not start ${spec.file}: ${err.message}`, { cause: err }));
     });
     child.on('exit', (code, signal) => {
@@ -163,11 +163,13 @@ export function spawnContained(spec: SpawnSpec): Promise<SandboxResult> {
       if (child.pid !== undefined) killTree(child.pid);
       cleanup();
       if (killedBy === null && spec.cgroup?.oomKilled()) killedBy = 'memory';
-      const destroyed = spec.cgroup ? spec.cgroup.destroy() : Promise.resolve();
-      void destroyed.then(() => resolve({
+      // Killed now, removed in the background: bwrap has exited, so its pid namespace has lost its
+      // init and every process left in it is already being killed by the kernel (cgroup.ts, release).
+      spec.cgroup?.release();
+      resolve({
         exitCode: exitCode ?? code, signal: exitSignal ?? signal, stdout: stdout.result(), stderr: stderr.result(),
         timedOut: killedBy === 'timeout', killedBy, durationMs: performance.now() - started,
-      }));
+      });
     });
   });
 }
