@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import type { DepMap } from '../../grader/src/index.ts';
+import { DEPMAP_VERSION, type DepMap } from '../../grader/src/index.ts';
 import { merge, statusDifferences } from '../../environment/src/grading/incremental.ts';
 import { resolveOptions } from '../../environment/src/options.ts';
 import { call, fix, reset, stepOk, tempDir, testApp, type TestEnv } from './helpers.ts';
@@ -41,7 +41,7 @@ describe('incremental grading in the environment', () => {
     const task = await env.app.tasks.get('bug:R1');
     const tree = await env.app.tasks.tree(task);
     // a map claiming no test file read anything: the incremental grade would be the baseline (reward 0)
-    const blind: DepMap = { version: 1, treeHash: tree.contentHash, dirs: ['.'], files: { 'tests/chaos/retry.test.js': { read: [], listed: [] } } };
+    const blind: DepMap = { version: DEPMAP_VERSION, treeHash: tree.contentHash, dirs: ['.'], files: { 'tests/chaos/retry.test.js': { read: [], listed: [] } } };
     await env.app.grading.incremental.keep(tree, blind);
     await stepOk(env.app, episodeId, { type: 'patch', diff: fix('R1') });
     const r = await call(env.app, 'POST', '/v1/reward', { episodeId });
