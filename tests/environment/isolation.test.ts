@@ -115,6 +115,7 @@ describe('a sandbox under a principal', { skip: hasBwrap ? false : 'bubblewrap i
   });
   after(async () => {
     await Promise.all([a?.destroy(), b?.destroy()]);
+    await principals?.close();
     hostServer?.close();
     lease?.release();
     await sb?.close();

@@ -19,8 +19,15 @@ export function adminUrls(infraEnv: Record<string, string>): AdminUrls {
 }
 
 interface PgClient {
-  connect(): Promise<void>;
   query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+interface PgPooledClient extends PgClient {
+  /** Back to the pool; with an error, the connection is closed instead (its state is unknown). */
+  release(err?: Error | boolean): void;
+}
+interface PgPool {
+  connect(): Promise<PgPooledClient>;
+  on(event: 'error', listener: (err: Error) => void): void;
   end(): Promise<void>;
 }
 interface RedisClient {
@@ -29,7 +36,7 @@ interface RedisClient {
   disconnect(): void;
 }
 interface ClientLibraries {
-  Client: new (o: { connectionString: string }) => PgClient;
+  Pool: new (o: { connectionString: string; max: number; idleTimeoutMillis: number; allowExitOnIdle: boolean }) => PgPool;
   Redis: new (url: string, o: object) => RedisClient;
 }
 
@@ -43,25 +50,57 @@ function clients(nodeModulesDir: string): ClientLibraries {
   let lib = libraries.get(nodeModulesDir);
   if (!lib) {
     const req = createRequire(path.join(nodeModulesDir, '..', 'package.json'));
-    lib = { Client: (req('pg') as { Client: ClientLibraries['Client'] }).Client, Redis: req('ioredis') as ClientLibraries['Redis'] };
+    lib = { Pool: (req('pg') as { Pool: ClientLibraries['Pool'] }).Pool, Redis: req('ioredis') as ClientLibraries['Redis'] };
     libraries.set(nodeModulesDir, lib);
   }
   return lib;
 }
 
+/**
+ * Administrator connections to PostgreSQL are pooled: every principal made or dropped needs a few,
+ * and a new connection is a server process started and its catalog caches warmed, work that
+ * competes with the episodes' own on a small machine. Idle ones close after a while, and never
+ * keep a process alive on their own.
+ */
+const PG_POOL = { max: 4, idleTimeoutMillis: 10_000, allowExitOnIdle: true };
+
 export class Admin {
+  private readonly pools = new Map<string, PgPool>();
+
   constructor(readonly urls: AdminUrls, private readonly nodeModulesDir: string) {}
 
-  async pg<T>(fn: (c: PgClient) => Promise<T>, database?: string): Promise<T> {
+  private pool(database: string | undefined): PgPool {
     const url = new URL(this.urls.postgres);
     if (database) url.pathname = `/${database}`;
-    const c = new (clients(this.nodeModulesDir).Client)({ connectionString: url.toString() });
-    await c.connect();
+    const key = url.toString();
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new (clients(this.nodeModulesDir).Pool)({ connectionString: key, ...PG_POOL });
+      // an idle connection the server ended (a restart): the pool drops it and opens another when asked
+      pool.on('error', () => undefined);
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  async pg<T>(fn: (c: PgClient) => Promise<T>, database?: string): Promise<T> {
+    const c = await this.pool(database).connect();
+    let failed: Error | undefined;
     try {
       return await fn(c);
+    } catch (err) {
+      failed = err instanceof Error ? err : new Error(String(err));
+      throw err;
     } finally {
-      await c.end().catch(() => undefined);
+      c.release(failed);
     }
+  }
+
+  /** Closes the pooled connections (at shutdown, after every principal is dropped). */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(pools.map((p) => p.end()));
   }
 
   async redis<T>(fn: (r: RedisClient) => Promise<T>): Promise<T> {

@@ -75,6 +75,7 @@ export class Principals {
     const spares = await Promise.allSettled(this.spares.splice(0));
     for (const s of spares) if (s.status === 'fulfilled') this.release(s.value);
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.admin.close();
   }
 
   /** The role first (the sweep's owner record), then its users beside the gates' namespace, which do not depend on each other. Closes the gates if the users fail. */
