@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resolveOptions } from '../../environment/src/options.ts';
 import { Principals, type PrincipalHandle } from '../../environment/src/principals/index.ts';
+import { listNetns } from '../../environment/src/sandbox/net/netns.ts';
 import { createSandbox } from '../../environment/src/sandbox/index.ts';
 import type { SandboxBackend, UidLease } from '../../environment/src/sandbox/types.ts';
 import { FIXTURE, hasBwrap, tempDir } from './fixtures.ts';
@@ -191,6 +192,7 @@ describe('a sandbox under a principal', { skip: hasBwrap ? false : 'bubblewrap i
     assert.equal(await count('SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1'), 0);
     const acl = (await principals.admin.redis((r) => r.call('ACL', 'USERS'))) as string[];
     assert.equal(acl.includes(c.name), false);
+    assert.equal((await listNetns()).includes(c.name), false, 'its network namespace is gone');
   });
 
   test('a principal created while the sweep lists users is not taken for an orphan', async () => {

@@ -106,7 +106,7 @@ export class Principals {
       env: sandboxEnv(id),
       mount: { host: g.file, sandbox: NETNS_MOUNT, readOnly: true },
       destroy: () => {
-        destroyed ??= g.close().then(() => destroyPrincipal(this.admin, id.name));
+        destroyed ??= g.close().then(() => destroyPrincipal(this.admin, id.name, { netnsDeleted: true }));
         return destroyed;
       },
     };

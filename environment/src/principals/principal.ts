@@ -112,13 +112,16 @@ async function dropRabbitUser(admin: Admin, name: string): Promise<void> {
   for (const v of vhosts) if (owns(name, v.name)) await admin.rabbit('DELETE', `vhosts/${encodeURIComponent(v.name)}`);
 }
 
-/** Ends every session of the principal and drops all it owns; safe to repeat. */
-export async function destroyPrincipal(admin: Admin, name: string): Promise<void> {
+/**
+ * Ends every session of the principal and drops all it owns; safe to repeat. `netnsDeleted`: its
+ * gates were closed, which already deleted its network namespace (one process start fewer).
+ */
+export async function destroyPrincipal(admin: Admin, name: string, o: { netnsDeleted?: boolean } = {}): Promise<void> {
   const results = await Promise.allSettled([
     dropRedisUser(admin, name),
     dropRabbitUser(admin, name),
     admin.pg(async (c) => (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rows.length > 0).then((exists) => (exists ? dropDatabasesOf(admin, name) : undefined)),
-    deleteNetns(name),
+    o.netnsDeleted ? undefined : deleteNetns(name),
   ]);
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (errors.length > 0) throw new AggregateError(errors, `principal ${name} was not dropped cleanly`);
