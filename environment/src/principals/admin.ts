@@ -23,7 +23,7 @@ interface PgClient {
 }
 interface PgPooledClient extends PgClient {
   /** Back to the pool; with an error, the connection is closed instead (its state is unknown). */
-  release(err?: Error | boolean): void;
+  release(destroy?: boolean): void;
 }
 interface PgPool {
   connect(): Promise<PgPooledClient>;
@@ -85,11 +85,11 @@ export class Admin {
 
   async pg<T>(fn: (c: PgClient) => Promise<T>, database?: string): Promise<T> {
     const c = await this.pool(database).connect();
-    let failed: Error | undefined;
+    let failed = false;
     try {
       return await fn(c);
     } catch (err) {
-      failed = err instanceof Error ? err : new Error(String(err));
+      failed = true;
       throw err;
     } finally {
       c.release(failed);

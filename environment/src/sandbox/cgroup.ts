@@ -120,13 +120,7 @@ export class CgroupManager {
   async sweep(): Promise<void> {
     if (this.mode === 'none') return;
     for (const c of CONTROLLERS) {
-      let names: string[] = [];
-      try {
-        names = readdirSync(groupDir(c), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-      } catch {
-        continue;
-      }
-      for (const name of names) {
+      for (const name of subgroups(groupDir(c))) {
         if (/^\d+$/.test(name) && Number(name) !== process.pid && !pidAlive(Number(name))) await this.removeServerDir(c, name);
       }
     }
@@ -147,15 +141,8 @@ export class CgroupManager {
   }
 
   private async removeServerDir(c: Controller, name: string): Promise<void> {
-    const dir = groupDir(c, name);
-    let runs: string[] = [];
-    try {
-      runs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      return;
-    }
-    for (const run of runs) await killAndRemove(path.join(dir, run));
-    await killAndRemove(dir);
+    // killAndRemove takes the run groups below first
+    await killAndRemove(groupDir(c, name));
   }
 
   /** A fresh group for one run (the one made ahead for these limits, when there is one), or null when cgroups are not in use here. */
