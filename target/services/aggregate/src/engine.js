@@ -5,8 +5,8 @@
 // watermark, emits the windows the watermark has passed, drops the state of windows past their
 // allowed lateness, and publishes what is waiting in the outbox.
 //
-// After every batch read from a partition and on every tick (AGGREGATE_TICK_MS on the injected
-// clock) it "advances": the tick is what lets idle partitions stop holding windows back.
+// After every batch read from a partition and on every tick (AGGREGATE_TICK_MS) it "advances":
+// the tick is what lets idle partitions stop holding windows back.
 
 const { stream: { createConsumer, reclaimStale } } = require('../../../shared');
 const { isDue } = require('./windows/trigger');

@@ -2,11 +2,10 @@
 
 // Event-time watermarks. Each input partition's watermark is the latest event time seen on it
 // minus the out-of-orderness the service tolerates, and never past a record some instance has
-// read from it but not finished; the combined watermark, the one windows are
-// closed by, is what every partition still producing has passed. A partition that has had no
-// entry for `idleTimeoutMs` (processing time, on the injected clock) is idle and holds nothing
-// back. The combined watermark never moves backwards: it is kept in Redis with ZADD GT, shared by
-// every instance that reads the same partitions.
+// read from it but not finished; the combined watermark, the one windows are closed by, is what
+// every partition still producing has passed. A partition that has had no entry for
+// `idleTimeoutMs` is idle and holds nothing back. The combined watermark never moves backwards:
+// it is kept in Redis with ZADD GT, shared by every instance that reads the same partitions.
 
 const { stream: { toEntry } } = require('../../../shared');
 const { streamKey } = require('./state/keys');

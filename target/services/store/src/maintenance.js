@@ -1,7 +1,6 @@
 'use strict';
 
-// The store's periodic work: downsampling, retention and archive compaction, one round at a
-// time on the injected clock. A round that is still running when the next is due is not doubled.
+// The store's periodic work: each round downsamples, applies retention and compacts the archive.
 
 /**
  * @param {object} deps

@@ -2,7 +2,7 @@
 
 // Retention: each tenant's rollups (every resolution) whose window started more than its
 // retention ago are deleted. A tenant sets its retention in whole days; one that has not uses
-// STORE_RETENTION_DAYS. Time is the injected clock's.
+// STORE_RETENTION_DAYS.
 
 const SECONDS_PER_DAY = 24 * 60 * 60;
 

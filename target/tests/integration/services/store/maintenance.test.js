@@ -6,7 +6,7 @@ const { bootService } = require('../../../support/boot-service');
 const { windowEvent, statsOf, tenantApi, MINUTE } = require('../../../unit/services/store/fixtures');
 
 // What the store does with stored windows over time: hourly and daily downsamples, retention per
-// tenant on the injected clock, the archive and its compaction, CSV exports.
+// tenant, the archive and its compaction, CSV exports.
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2024, 5, 1, 12);

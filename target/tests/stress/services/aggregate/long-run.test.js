@@ -7,8 +7,8 @@ const { partitionOf } = require('../../../../services/aggregate/src/partition');
 const { aggregateHarness } = require('../../../unit/services/aggregate/harness');
 const { routed } = require('../../../unit/services/aggregate/fixtures');
 
-// Long seeded streams on the real servers, time moved by a fake clock: what is emitted matches a
-// plain recount of the input, and live state stays bounded however long the stream runs.
+// Long seeded streams on the real servers: what is emitted matches a plain recount of the input,
+// and live state stays bounded however long the stream runs.
 
 const T0 = Date.UTC(2024, 4, 1, 0, 0, 0);
 const S = 1000;
