@@ -1,29 +1,10 @@
 'use strict';
 
-const { useNamespace } = require('../../../support/namespace');
+const { useStreamRedis, appendN } = require('../../../support/stream-redis');
 const { createDeferred } = require('../../../support/deferred');
-const { createRedis } = require('../../../../shared/clients/redis');
-const { silentLogger } = require('../../../../shared/utils/logger');
-const { createConsumer, ensureGroup, reclaimStale, append } = require('../../../../shared/stream');
+const { createConsumer, ensureGroup, reclaimStale } = require('../../../../shared/stream');
 
-const clients = [];
-// Declared before useNamespace so it runs before the namespace is dropped.
-afterAll(async () => {
-  for (const c of clients) await c.close();
-});
-const ns = useNamespace({ databases: [], rabbit: false });
-
-function redis() {
-  const c = createRedis({ REDIS_URL: ns.env.REDIS_URL, REDIS_PREFIX: ns.env.REDIS_PREFIX }, { logger: silentLogger });
-  clients.push(c);
-  return c;
-}
-
-async function appendN(r, stream, n) {
-  const ids = [];
-  for (let i = 0; i < n; i++) ids.push(await append(r, stream, { n: String(i) }));
-  return ids;
-}
+const { redis } = useStreamRedis();
 
 // Runs a consumer that acks `survive` entries of a 10-entry batch and then dies: its connection is
 // dropped while the next handler is still running, as when the process is killed.

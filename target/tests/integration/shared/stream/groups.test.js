@@ -1,36 +1,17 @@
 'use strict';
 
 const Redis = require('ioredis');
-const { useNamespace } = require('../../../support/namespace');
 const { waitForEvent } = require('../../../support/wait-for');
-const { createRedis } = require('../../../../shared/clients/redis');
-const { silentLogger } = require('../../../../shared/utils/logger');
+const { useStreamRedis, appendN } = require('../../../support/stream-redis');
 const { ensureGroup, createConsumer, reclaimStale, trimStream, append } = require('../../../../shared/stream');
 
-const clients = [];
-// Declared before useNamespace so it runs before the namespace is dropped.
-afterAll(async () => {
-  for (const c of clients) await c.close();
-});
-const ns = useNamespace({ databases: [], rabbit: false });
-
-function redis() {
-  const c = createRedis({ REDIS_URL: ns.env.REDIS_URL, REDIS_PREFIX: ns.env.REDIS_PREFIX }, { logger: silentLogger });
-  clients.push(c);
-  return c;
-}
+const { ns, redis, closeLater } = useStreamRedis();
 
 // A client without the namespace prefix, to look at the raw keys.
 function rawRedis() {
   const c = new Redis(ns.env.REDIS_URL);
-  clients.push({ close: async () => c.quit() });
+  closeLater(() => c.quit());
   return c;
-}
-
-async function appendN(r, stream, n, from = 0) {
-  const ids = [];
-  for (let i = from; i < from + n; i++) ids.push(await append(r, stream, { n: String(i) }));
-  return ids;
 }
 
 describe('ensureGroup', () => {

@@ -1,33 +1,10 @@
 'use strict';
 
-const { useNamespace } = require('../../../support/namespace');
-const { createRedis } = require('../../../../shared/clients/redis');
-const { silentLogger } = require('../../../../shared/utils/logger');
+const { useStreamRedis, fillStream } = require('../../../support/stream-redis');
 const { createPrng } = require('../../../../shared/utils/prng');
 const { ensureGroup, reclaimStale } = require('../../../../shared/stream');
 
-const clients = [];
-// Declared before useNamespace so it runs before the namespace is dropped.
-afterAll(async () => {
-  for (const c of clients) await c.close();
-});
-const ns = useNamespace({ databases: [], rabbit: false });
-
-function redis() {
-  const c = createRedis({ REDIS_URL: ns.env.REDIS_URL, REDIS_PREFIX: ns.env.REDIS_PREFIX }, { logger: silentLogger });
-  clients.push(c);
-  return c;
-}
-
-async function fill(r, stream, n) {
-  const pipeline = r.pipeline();
-  for (let i = 0; i < n; i++) pipeline.xadd(stream, '*', 'n', String(i));
-  const results = await pipeline.exec();
-  return results.map(([err, id]) => {
-    if (err) throw err;
-    return id;
-  });
-}
+const { redis } = useStreamRedis();
 
 // Delivers every entry to `consumer` and never acks: the consumer then dies.
 async function strand(r, stream, group, consumer) {
@@ -37,7 +14,7 @@ async function strand(r, stream, group, consumer) {
 describe('reclaimStale under load', () => {
   test('recovers all 1000 entries pending on a dead consumer and leaves the PEL empty', async () => {
     const r = redis();
-    const ids = await fill(r, 's:dead-1000', 1000);
+    const ids = await fillStream(r, 's:dead-1000', 1000);
     await ensureGroup(r, 's:dead-1000', 'aggregate');
     await strand(r, 's:dead-1000', 'aggregate', 'aggregate-dead');
     expect((await r.xpending('s:dead-1000', 'aggregate'))[0]).toBe(1000);
@@ -63,7 +40,7 @@ describe('reclaimStale under load', () => {
   test('acks pending entries that were deleted from the stream, so none stays in the PEL', async () => {
     const r = redis();
     const prng = createPrng('reclaim-deleted');
-    const ids = await fill(r, 's:dead-deleted', 1000);
+    const ids = await fillStream(r, 's:dead-deleted', 1000);
     await ensureGroup(r, 's:dead-deleted', 'store');
     await strand(r, 's:dead-deleted', 'store', 'store-dead');
     const deleted = new Set(prng.shuffle(ids).slice(0, 150));
@@ -87,7 +64,7 @@ describe('reclaimStale under load', () => {
   test('entries whose handler fails stay pending for the next round while the rest are acked', async () => {
     const r = redis();
     const prng = createPrng(20240501);
-    const ids = await fill(r, 's:dead-flaky', 500);
+    const ids = await fillStream(r, 's:dead-flaky', 500);
     await ensureGroup(r, 's:dead-flaky', 'alerts');
     await strand(r, 's:dead-flaky', 'alerts', 'alerts-dead');
     const failing = new Set(ids.filter(() => prng.bool(0.1)));

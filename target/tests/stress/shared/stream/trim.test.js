@@ -1,29 +1,10 @@
 'use strict';
 
-const { useNamespace } = require('../../../support/namespace');
-const { createRedis } = require('../../../../shared/clients/redis');
-const { silentLogger } = require('../../../../shared/utils/logger');
+const { useStreamRedis, fillStream } = require('../../../support/stream-redis');
 const { createPrng } = require('../../../../shared/utils/prng');
 const { ensureGroup, createConsumer, trimStream } = require('../../../../shared/stream');
 
-const clients = [];
-// Declared before useNamespace so it runs before the namespace is dropped.
-afterAll(async () => {
-  for (const c of clients) await c.close();
-});
-const ns = useNamespace({ databases: [], rabbit: false });
-
-function redis() {
-  const c = createRedis({ REDIS_URL: ns.env.REDIS_URL, REDIS_PREFIX: ns.env.REDIS_PREFIX }, { logger: silentLogger });
-  clients.push(c);
-  return c;
-}
-
-async function fill(r, stream, n) {
-  const pipeline = r.pipeline();
-  for (let i = 0; i < n; i++) pipeline.xadd(stream, '*', 'n', String(i));
-  return (await pipeline.exec()).map(([, id]) => id);
-}
+const { redis } = useStreamRedis();
 
 // Polls until `n` entries were read; a poll that reads nothing before that fails the test at once.
 async function readAtLeast(consumer, n) {
@@ -45,7 +26,7 @@ async function consumeUpTo(consumer, seen, limit) {
 describe('trimStream with several consumer groups', () => {
   test('keeps every entry a group lagging 500 behind has not read', async () => {
     const r = redis();
-    const ids = await fill(r, 's:trim-lag', 1000);
+    const ids = await fillStream(r, 's:trim-lag', 1000);
     const fastSeen = [];
     const slowSeen = [];
     const fast = createConsumer({ redis: r, stream: 's:trim-lag', group: 'aggregate', consumer: 'a', batch: 100, handler: async (e) => fastSeen.push(e.id) });
@@ -66,7 +47,7 @@ describe('trimStream with several consumer groups', () => {
   test('keeps entries still pending in a slow group even when they were delivered', async () => {
     const r = redis();
     const prng = createPrng('trim-pending');
-    const ids = await fill(r, 's:trim-pel', 1000);
+    const ids = await fillStream(r, 's:trim-pel', 1000);
     const fast = createConsumer({ redis: r, stream: 's:trim-pel', group: 'aggregate', consumer: 'a', batch: 250, handler: async () => {} });
     await readAtLeast(fast, 1000);
     // The slow group read 600 entries; some of the handlers failed, so those entries are pending.
@@ -122,7 +103,7 @@ describe('trimStream with several consumer groups', () => {
 
   test('does nothing while a group has read nothing yet', async () => {
     const r = redis();
-    await fill(r, 's:trim-idle', 200);
+    await fillStream(r, 's:trim-idle', 200);
     await ensureGroup(r, 's:trim-idle', 'aggregate');
     const reader = createConsumer({ redis: r, stream: 's:trim-idle', group: 'store', consumer: 's', batch: 200, handler: async () => {} });
     await reader.poll();
