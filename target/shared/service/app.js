@@ -37,4 +37,23 @@ function createHttpApp({ service, prefix, catalogue, logger, clock, checks = {},
   return app;
 }
 
-module.exports = { createHttpApp };
+/**
+ * Registers a service's own routes in one scope under `prefix`, each behind `guard` (an onRequest
+ * hook such as `requireCaller(config)`); the health routes and /openapi.json stay outside it.
+ * @param {object} app from createHttpApp
+ * @param {object} options
+ * @param {string} [options.prefix] default '/v1'
+ * @param {Function} [options.guard]
+ * @param {Array<[Function, object]>} options.routes route plugins and their options, registered in order
+ */
+function registerApi(app, { prefix = '/v1', guard, routes }) {
+  app.register(
+    async function api(scope) {
+      if (guard) scope.addHook('onRequest', guard);
+      for (const [plugin, options] of routes) await scope.register(plugin, options);
+    },
+    { prefix },
+  );
+}
+
+module.exports = { createHttpApp, registerApi };

@@ -1,19 +1,21 @@
 'use strict';
 
 const { defineService } = require('./bootstrap');
-const { createHttpApp } = require('./app');
+const { createHttpApp, registerApi } = require('./app');
 const { createErrorHandler, createErrorMapper, errorFactory, isStoreUnavailable, errorResponses, ERROR_BODY_SCHEMA } = require('./errors');
 const { serviceSchema, configParser } = require('./config');
 const { healthRoutes, readiness, postgresCheck } = require('./health');
 const { withDeadline } = require('./deadline');
+const { consumeQueue } = require('./consume');
 const { internalTokenValid, gatewayCaller, gatewayCallerHooks } = require('./identity');
-const { registerOpenApi } = require('./openapi');
+const { registerOpenApi, GATEWAY_SECURITY } = require('./openapi');
 const { SERVICES, serviceEntry, defaultRoutes } = require('./table');
 const { createRequestIds, SAFE_REQUEST_ID } = require('./requestId');
 
 module.exports = {
   defineService,
   createHttpApp,
+  registerApi,
   createErrorHandler,
   createErrorMapper,
   errorFactory,
@@ -26,10 +28,12 @@ module.exports = {
   readiness,
   postgresCheck,
   withDeadline,
+  consumeQueue,
   internalTokenValid,
   gatewayCaller,
   gatewayCallerHooks,
   registerOpenApi,
+  GATEWAY_SECURITY,
   SERVICES,
   serviceEntry,
   defaultRoutes,

@@ -9,6 +9,9 @@ const { ERROR_BODY_SCHEMA } = require('./errors');
 
 const ERROR_REF = Object.freeze({ $ref: '#/components/schemas/Error' });
 
+// How the services behind the gateway are called: with the internal token the gateway sends.
+const GATEWAY_SECURITY = Object.freeze({ gateway: Object.freeze({ type: 'apiKey', in: 'header', name: 'x-internal-token' }) });
+
 function withErrorResponses(document) {
   for (const operations of Object.values(document.paths || {})) {
     for (const operation of Object.values(operations)) {
@@ -47,4 +50,4 @@ function registerOpenApi(app, { service, description, securitySchemes = {} }) {
   });
 }
 
-module.exports = { registerOpenApi };
+module.exports = { registerOpenApi, GATEWAY_SECURITY };

@@ -1,7 +1,7 @@
 'use strict';
 
 const crypto = require('node:crypto');
-const { events: { createPublisher }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
+const { events: { createPublisher }, service: { createHttpApp, postgresCheck, GATEWAY_SECURITY } } = require('../../../shared');
 const { ADMIN_ERRORS } = require('./errors');
 const { requireRole } = require('./identity');
 const { createTenants } = require('./tenants');
@@ -44,7 +44,7 @@ function createApp({ config, clock, clients, logger, idFactory = () => crypto.ra
     },
     openapi: {
       description: 'Tenant lifecycle, quotas, feature flags and the audit log. Every /admin route needs the platform-admin role, asserted by the gateway.',
-      securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' } },
+      securitySchemes: GATEWAY_SECURITY,
     },
   });
   app.decorate('outbox', relay);

@@ -2,7 +2,7 @@
 
 const os = require('node:os');
 const { EventEmitter } = require('node:events');
-const { events: { createPublisher }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
+const { events: { createPublisher }, service: { createHttpApp, registerApi, postgresCheck, GATEWAY_SECURITY } } = require('../../../shared');
 const { AGGREGATE_ERRORS } = require('./errors');
 const { requireCaller } = require('./identity');
 const { createRollupStore } = require('./rollups/store');
@@ -53,18 +53,17 @@ function createApp({ config, clock, clients, logger }) {
     checks: { postgres: postgresCheck(clients.postgres, 'metrics', config.DB_TIMEOUT_MS) },
     openapi: {
       description: 'Per-tenant rollups (tumbling, hopping and session windows on event time) over routed records; emits aggregate.window.closed for every window the watermark closes.',
-      securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' } },
+      securitySchemes: GATEWAY_SECURITY,
     },
   });
   app.decorate('aggregateParts', parts);
-  app.register(
-    async function aggregateApi(api) {
-      api.addHook('onRequest', requireCaller(config));
-      await api.register(rollupRoutes, { rollups: parts.rollups });
-      await api.register(statusRoutes, { parts });
-    },
-    { prefix: '/v1' },
-  );
+  registerApi(app, {
+    guard: requireCaller(config),
+    routes: [
+      [rollupRoutes, { rollups: parts.rollups }],
+      [statusRoutes, { parts }],
+    ],
+  });
   return app;
 }
 

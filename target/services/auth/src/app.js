@@ -1,6 +1,6 @@
 'use strict';
 
-const { service: { createHttpApp, postgresCheck, withDeadline } } = require('../../../shared');
+const { service: { createHttpApp, postgresCheck, withDeadline, GATEWAY_SECURITY } } = require('../../../shared');
 const { AUTH_ERRORS, authError } = require('./errors');
 const { createKeyRepository } = require('./keys/repository');
 const { createKeyCache } = require('./keys/cache');
@@ -37,7 +37,7 @@ function createApp({ config, clock, clients, logger, keyring, cache, passwordOpt
     openapi: {
       securitySchemes: {
         session: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (RS256)' },
-        gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' },
+        ...GATEWAY_SECURITY,
       },
     },
   });

@@ -1,7 +1,7 @@
 'use strict';
 
 const crypto = require('node:crypto');
-const { events: { createPublisher }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
+const { events: { createPublisher }, service: { createHttpApp, postgresCheck, GATEWAY_SECURITY } } = require('../../../shared');
 const { INGEST_ERRORS } = require('./errors');
 const { createBuffer } = require('./buffer');
 const { createOutboxWriter } = require('./store');
@@ -56,7 +56,7 @@ function createApp({ config, clock, clients, logger, onStop = () => {}, idFactor
     },
     openapi: {
       description: 'Accepts events (one or a batch, schema versions 1 and 2, optionally gzip), buffers them, writes them to the pipeline outbox and the tenant stream, and publishes ingestion.record.',
-      securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' } },
+      securitySchemes: GATEWAY_SECURITY,
     },
   });
   app.decorate('ingestion', { buffer, relay });

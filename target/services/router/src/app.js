@@ -1,7 +1,7 @@
 'use strict';
 
 const { EventEmitter } = require('node:events');
-const { events: { createPublisher }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
+const { events: { createPublisher }, service: { createHttpApp, registerApi, postgresCheck, GATEWAY_SECURITY } } = require('../../../shared');
 const { ROUTER_ERRORS } = require('./errors');
 const { requireCaller } = require('./identity');
 const { createTopicStore } = require('./topics');
@@ -49,18 +49,17 @@ function createApp({ config, clock, clients, logger, idFactory }) {
     checks: { postgres: postgresCheck(clients.postgres, 'pipeline', config.DB_TIMEOUT_MS) },
     openapi: {
       description: 'Per-tenant topics and subscriptions (AMQP topic patterns) that route transform.record events to subscribers as router.routed; dead letters and their replay.',
-      securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' } },
+      securitySchemes: GATEWAY_SECURITY,
     },
   });
   app.decorate('routerParts', routing);
-  app.register(
-    async function routerApi(api) {
-      api.addHook('onRequest', requireCaller(config));
-      await api.register(topicRoutes, { topics: routing.topics });
-      await api.register(deadLetterRoutes, { deadLetters: routing.deadLetters, router: routing.router });
-    },
-    { prefix: '/v1' },
-  );
+  registerApi(app, {
+    guard: requireCaller(config),
+    routes: [
+      [topicRoutes, { topics: routing.topics }],
+      [deadLetterRoutes, { deadLetters: routing.deadLetters, router: routing.router }],
+    ],
+  });
   return app;
 }
 

@@ -1,7 +1,7 @@
 'use strict';
 
 const { EventEmitter } = require('node:events');
-const { clients: { createObjectStore }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
+const { clients: { createObjectStore }, service: { createHttpApp, registerApi, postgresCheck, GATEWAY_SECURITY } } = require('../../../shared');
 const { STORE_ERRORS } = require('./errors');
 const { requireCaller } = require('./identity');
 const { createPartitions } = require('./partitions');
@@ -69,19 +69,18 @@ function createApp({ config, clock, clients, logger }) {
     checks: { postgres: postgresCheck(clients.postgres, 'metrics', config.DB_TIMEOUT_MS) },
     openapi: {
       description: 'Stored rollups (the windows aggregate closes) with hourly and daily downsamples, range queries, retention per tenant, the archive of every window in the object store, and CSV exports.',
-      securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' } },
+      securitySchemes: GATEWAY_SECURITY,
     },
   });
   app.decorate('storeParts', storage);
-  app.register(
-    async function storeApi(api) {
-      api.addHook('onRequest', requireCaller(config));
-      await api.register(seriesRoutes, { queries: storage.queries, archive: storage.archive });
-      await api.register(exportRoutes, { exports: storage.exports });
-      await api.register(retentionRoutes, { retention: storage.retention });
-    },
-    { prefix: '/v1' },
-  );
+  registerApi(app, {
+    guard: requireCaller(config),
+    routes: [
+      [seriesRoutes, { queries: storage.queries, archive: storage.archive }],
+      [exportRoutes, { exports: storage.exports }],
+      [retentionRoutes, { retention: storage.retention }],
+    ],
+  });
   return app;
 }
 

@@ -1,6 +1,6 @@
 'use strict';
 
-const { events: { createPublisher }, service: { createHttpApp, postgresCheck } } = require('../../../shared');
+const { events: { createPublisher }, service: { createHttpApp, registerApi, postgresCheck, GATEWAY_SECURITY } } = require('../../../shared');
 const { TRANSFORM_ERRORS } = require('./errors');
 const { requireCaller } = require('./identity');
 const { createStore } = require('./store');
@@ -35,18 +35,12 @@ function createApp({ config, clock, clients, logger, onStop = () => {} }) {
     checks: { postgres: postgresCheck(postgres, 'pipeline', config.DB_TIMEOUT_MS) },
     openapi: {
       description: 'Per-tenant mapping configs, UDFs and enrichment values applied to every ingested event before it is routed. Every route acts on the tenant the gateway asserted.',
-      securitySchemes: { gateway: { type: 'apiKey', in: 'header', name: 'x-internal-token' } },
+      securitySchemes: GATEWAY_SECURITY,
     },
   });
   app.decorate('transform', { store, pool, enrichment, processor, publisher });
 
-  app.register(
-    async function transformApi(scope) {
-      scope.addHook('onRequest', requireCaller(config));
-      await scope.register(transformRoutes, { store, processor, enrichment });
-    },
-    { prefix: '/v1' },
-  );
+  registerApi(app, { guard: requireCaller(config), routes: [[transformRoutes, { store, processor, enrichment }]] });
   return app;
 }
 
