@@ -10,6 +10,7 @@ const { createPublisher } = require('./publisher');
 const { idempotent, createRedisIdempotencyStore, createPgIdempotencyStore } = require('./idempotent');
 const { createEnvelope, assertEnvelope, decode, encode } = require('./envelope');
 const { EVENT_ERRORS } = require('./errors');
+const { createRelayRunner } = require('./outbox-relay');
 
 /**
  * Subscribes a handler to a work queue for the lifetime of a rabbit client: the topology and the
@@ -52,6 +53,7 @@ module.exports = {
   failedAttempts,
   ATTEMPTS_HEADER,
   createPublisher,
+  createRelayRunner,
   idempotent,
   createRedisIdempotencyStore,
   createPgIdempotencyStore,

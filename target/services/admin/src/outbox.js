@@ -4,6 +4,8 @@
 // then relayed to RabbitMQ. A crash between commit and publish delays an event, never loses it;
 // a failed publish leaves the row for the next flush (consumers deduplicate on the event id).
 
+const { events: { createRelayRunner } } = require('../../../shared');
+
 async function enqueue(tx, envelope) {
   await tx.query('INSERT INTO admin_outbox (event_id, type, envelope, created_at) VALUES ($1, $2, $3, $4)', [
     envelope.id,
@@ -14,9 +16,9 @@ async function enqueue(tx, envelope) {
 }
 
 function createOutboxRelay({ postgres, publisher, logger, batchSize = 100 }) {
-  let running = null;
-
-  async function flushOnce() {
+  // One transaction per batch: a failed publish rolls the whole batch back, so its rows are all
+  // published again by the next run.
+  async function relayOnce() {
     return postgres.withTransaction('users', async (tx) => {
       // SKIP LOCKED: two relays (two admin instances) never publish the same row concurrently.
       const { rows } = await tx.query(
@@ -28,43 +30,16 @@ function createOutboxRelay({ postgres, publisher, logger, batchSize = 100 }) {
         await publisher.publish(row.envelope.type, row.envelope);
         await tx.query('UPDATE admin_outbox SET published_at = now() WHERE seq = $1', [row.seq]);
       }
-      return rows.length;
+      return { selected: rows.length, sent: rows.length };
     });
   }
 
-  /** Publishes every pending event; concurrent callers share one run. Returns how many were sent. */
-  function flush() {
-    if (!running) {
-      running = (async () => {
-        let total = 0;
-        for (;;) {
-          const n = await flushOnce();
-          total += n;
-          if (n < batchSize) return total;
-        }
-      })().finally(() => {
-        running = null;
-      });
-    }
-    return running;
-  }
-
-  /** Flushes and logs instead of throwing: used after a request has already committed. */
-  async function flushQuietly() {
-    try {
-      return await flush();
-    } catch (err) {
-      logger.warn({ event: 'admin.outbox_pending', err: err.message }, 'outbox relay failed; events stay pending');
-      return 0;
-    }
-  }
-
-  async function pending() {
+  async function countPending() {
     const { rows } = await postgres.query('users', 'SELECT count(*)::int AS n FROM admin_outbox WHERE published_at IS NULL');
     return rows[0].n;
   }
 
-  return { flush, flushQuietly, pending };
+  return createRelayRunner({ relayOnce, batchSize, countPending, logger, service: 'admin' });
 }
 
 module.exports = { enqueue, createOutboxRelay };
