@@ -7,6 +7,7 @@
 // bucket; parts with different bounds cannot be merged and give no histogram.
 
 const { MARK_PENDING } = require('./rollups');
+const { statsOfRow } = require('./row-stats');
 
 const LEVELS = Object.freeze([
   { resolution: '1h', source: '1m', lengthMs: 3_600_000, parent: '1d' },
@@ -53,18 +54,6 @@ function combine(rows) {
   };
 }
 
-function rowValues(row) {
-  return {
-    count: Number(row.count),
-    sum: row.sum,
-    min: row.min,
-    max: row.max,
-    mean: row.mean,
-    variance: row.variance,
-    histogram: row.histogram,
-  };
-}
-
 const SOURCE_ROWS = `
   SELECT count, sum, min, max, mean, variance, histogram FROM store_rollups
    WHERE tenant_id = $1 AND rollup_id = $2 AND series_key = $3 AND resolution = $4
@@ -96,7 +85,7 @@ function createDownsampler({ postgres, partitions, clock, batchSize = 500 }) {
       if (rows.length === 0) {
         await tx.query('DELETE FROM store_rollups WHERE tenant_id = $1 AND rollup_id = $2 AND series_key = $3 AND resolution = $4 AND window_start = $5', [tenantId, rollupId, seriesKey, level.resolution, range[0]]);
       } else {
-        const c = combine(rows.map(rowValues));
+        const c = combine(rows.map(statsOfRow));
         await tx.query(UPSERT_COMBINED, [tenantId, rollupId, seriesKey, level.resolution, ...range, c.count, c.sum, c.min, c.max, c.mean, c.variance,
           c.histogram === null ? null : JSON.stringify(c.histogram), new Date(clock.now())]);
       }

@@ -5,6 +5,7 @@
 // back grouped by series, each series in window order.
 
 const { storeError } = require('./errors');
+const { statsOfRow } = require('./row-stats');
 
 const MINUTE_MS = 60_000;
 const COLUMNS = 'series_key, window_kind, window_start, window_end, revision, count, sum, min, max, mean, variance, histogram';
@@ -24,13 +25,7 @@ function toPoint(row) {
     windowStart: row.window_start.toISOString(),
     windowEnd: row.window_end.toISOString(),
     revision: row.revision,
-    count: Number(row.count),
-    sum: row.sum,
-    min: row.min,
-    max: row.max,
-    mean: row.mean,
-    variance: row.variance,
-    histogram: row.histogram,
+    ...statsOfRow(row),
   };
 }
 
