@@ -16,17 +16,13 @@ const router = service.defineService({
   // dn.events must exist before the first router.routed is published to it.
   topology: ({ clients }) => clients.rabbit.addSetup((channel) => events.setupTopology(channel, { queues: [] })),
   createApp: ({ config, clock, clients, logger, options }) => createApp({ config, clock, clients, logger, idFactory: options.idFactory }),
-  async consumers({ config, clients, logger, app, onStop }) {
-    const subscription = await events.subscribe({
-      rabbit: clients.rabbit,
+  consumers: (ctx) =>
+    service.consumeQueue(ctx, {
       queue: QUEUE,
-      handler: app.routerParts.handleRecord,
-      prefetch: config.ROUTER_PREFETCH,
-      maxAttempts: config.ROUTER_MAX_ATTEMPTS,
-      logger,
-    });
-    onStop(() => subscription.cancel());
-  },
+      handler: ctx.app.routerParts.handleRecord,
+      prefetch: ctx.config.ROUTER_PREFETCH,
+      maxAttempts: ctx.config.ROUTER_MAX_ATTEMPTS,
+    }),
 });
 
 module.exports = { ...router, MIGRATIONS_DIR, QUEUE };

@@ -1,7 +1,7 @@
 'use strict';
 
 const path = require('node:path');
-const { service, events } = require('../../../shared');
+const { service } = require('../../../shared');
 const { parseConfig } = require('./config');
 const { createApp } = require('./app');
 
@@ -14,17 +14,13 @@ const store = service.defineService({
   uses: { postgres: true, rabbit: true },
   migrations: { dir: MIGRATIONS_DIR, table: 'store_migrations', database: 'metrics' },
   createApp: ({ config, clock, clients, logger }) => createApp({ config, clock, clients, logger }),
-  async consumers({ config, clients, logger, app, onStop }) {
-    const subscription = await events.subscribe({
-      rabbit: clients.rabbit,
+  consumers: (ctx) =>
+    service.consumeQueue(ctx, {
       queue: QUEUE,
-      handler: app.storeParts.handleWindow,
-      prefetch: config.STORE_PREFETCH,
-      maxAttempts: config.STORE_MAX_ATTEMPTS,
-      logger,
-    });
-    onStop(() => subscription.cancel());
-  },
+      handler: ctx.app.storeParts.handleWindow,
+      prefetch: ctx.config.STORE_PREFETCH,
+      maxAttempts: ctx.config.STORE_MAX_ATTEMPTS,
+    }),
   onListening({ app, onStop }) {
     app.storeParts.maintenance.start();
     onStop(() => app.storeParts.maintenance.stop());
