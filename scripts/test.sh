@@ -18,5 +18,6 @@ step "typecheck"; npm run -s typecheck
 step "gym tests: grader and environment"; npm run -s test:gym
 step "python client (unittest, real server on the fixture)"; (cd clients/python && python3 -m unittest discover -s tests -t .)
 # --reuse: a bug whose recorded validation was made on exactly this tree, patches and list keeps it
-# (docs/bug-validity.md, "Reusing a validation"); the all-fixed and shipped trees always run whole.
+# (docs/bug-validity.md, "Reusing a validation"), the all-fixed runs likewise (all-fixed.json); the
+# shipped tree always runs whole.
 step "target: quick verification of the bug manifest"; node grader/bin/datanexus-grader.js verify --quick --dry-run --reuse

@@ -36,18 +36,26 @@ describe('verify --reuse', () => {
       const ids = recorded.bugs.map((b) => b.id);
       for (const b of recorded.bugs) assert.match(b.validation?.inputs ?? '', /^[0-9a-f]{64}$/, `${b.id} records its inputs`);
 
-      // nothing changed: every bug kept, no bug or variant tree run; the all-fixed and shipped trees still run
+      // nothing changed: every bug kept, no bug or variant tree run, the all-fixed runs kept by
+      // their record; the shipped tree still runs
+      const allFixed = JSON.parse(await readFile(path.join(path.dirname(manifestPath), 'all-fixed.json'), 'utf8')) as { runs: number; tests: number };
+      assert.equal(allFixed.runs, 1);
       const same = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 1, reuse: true, write: false });
       assert.equal(same.ok, true);
       for (const id of ids) {
         assert.equal(same.bugs[id]?.reused, true, id);
         assert.equal(ranFor(same, id), 0, `${id} ran nothing`);
       }
-      assert.ok(same.checks.some((c) => c.step === 'all-fixed') && same.checks.some((c) => c.step === 'shipped'));
+      const keptAllFixed = same.checks.filter((c) => c.step === 'all-fixed');
+      assert.equal(keptAllFixed.length, 1);
+      assert.match(keptAllFixed[0]!.detail ?? '', /^kept: passed 1\/1 on this tree/);
+      assert.ok(same.checks.some((c) => c.step === 'shipped'));
 
       // a longer verification than was recorded tops the record up: only the missing run is made,
       // and the verdict counts the kept run with it
       const more = await verify({ targetDir: FIXTURE_TARGET, manifestPath, repeat: 2, reuse: true, write: false, bugs: [ids[0]!] });
+      // a record of one all-fixed run does not stand for two
+      assert.deepEqual(more.checks.filter((c) => c.step === 'all-fixed').map((c) => /^kept/.test(c.detail ?? '')), [false, false]);
       const topped = more.bugs[ids[0]!]!;
       assert.equal(topped.reused, undefined);
       assert.equal(topped.keptRuns, 1);
@@ -87,6 +95,7 @@ describe('verify --reuse', () => {
       const treeChanged = await verify({ targetDir: target, manifestPath, repeat: 1, reuse: true, write: false });
       assert.equal(treeChanged.ok, true);
       for (const id of ids) assert.equal(treeChanged.bugs[id]?.reused, undefined, id);
+      assert.ok(treeChanged.checks.some((c) => c.step === 'all-fixed' && !/^kept/.test(c.detail ?? '')), 'the all-fixed suite ran on the changed tree');
     });
   });
 

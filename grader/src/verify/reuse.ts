@@ -28,7 +28,7 @@ let runtimeHash: Promise<string> | undefined;
 const bytesOf = (file: string): Promise<Buffer | string> => readFile(file).catch(() => 'missing');
 
 /** What every bug's checks read of the grader: the runtime, the grader's version, node. */
-async function graderInputs(): Promise<string> {
+export async function graderInputs(): Promise<string> {
   runtimeHash ??= hashTree(RUNTIME_DIR);
   return `runtime ${await runtimeHash}\ngrader ${GRADER_VERSION}\nnode ${process.version}\n`;
 }

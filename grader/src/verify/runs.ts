@@ -3,6 +3,8 @@ import { KIND_LABEL, variantFile } from '../fix-variants.ts';
 import { activeBugs, mayPassWhilePresent, variantsOf, type BugEntry, type FixVariant, type VariantKind } from '../manifest.ts';
 import { applyPatchFile, materialize } from '../materialize.ts';
 import { testPathOf } from '../results.ts';
+import { hashTree } from '../hash.ts';
+import { keptAllFixed, recordAllFixed } from './all-fixed-record.ts';
 import { freshDir, track } from './context.ts';
 import type { ReadsAcc } from './read-key.ts';
 import { affectedSelection, keepAllFixedMap, selectionFor, treeName } from './selection.ts';
@@ -49,19 +51,35 @@ function filesForRun(ctx: Ctx, bug: BugEntry, files: string[] | undefined, run: 
   return run === 1 || ctx.full ? files : ownFiles(bug);
 }
 
-/** (2) every bug fixed: the whole suite passes, k times. Failures are global problems. */
+/**
+ * (2) every bug fixed: the whole suite passes, k times. Failures are global problems. With
+ * `--reuse`, runs recorded on this very tree stand for them (all-fixed-record.ts).
+ */
 export async function allFixedRuns(ctx: Ctx, globalProblems: string[]): Promise<void> {
   const dir = freshDir(ctx, 'all-fixed');
   const broken = await build(ctx, dir, 'none');
   if (broken) globalProblems.push(`cannot build the all-fixed tree: ${broken}`);
+  const treeHash = broken ? '' : await hashTree(dir);
+  const kept = broken ? undefined : await keptAllFixed(ctx, dir, treeHash);
+  if (kept) {
+    for (let run = 1; run <= ctx.repeat; run += 1) {
+      const label = `all fixed: whole suite passes (run ${run}/${ctx.repeat})`;
+      await track(ctx, label, async () => ({ step: 'all-fixed' as const, label, run, ok: true, detail: `kept: passed ${kept.runs}/${kept.runs} on this tree (${kept.date})` }));
+    }
+    await rm(dir, { recursive: true, force: true });
+    return;
+  }
+  let passed = 0;
   for (let run = 1; run <= ctx.repeat; run += 1) {
     const label = `all fixed: whole suite passes (run ${run}/${ctx.repeat})`;
     const check = await track(ctx, label, async () =>
       broken ? { step: 'all-fixed' as const, label, run, ok: false, detail: 'the all-fixed tree could not be built' }
         // the first run records the dependency map every affected-file selection uses
         : suiteCheck(ctx, { step: 'all-fixed', label, run }, dir, new Set(), undefined, run === 1 && !ctx.full ? async (deps) => { if (deps) await keepAllFixedMap(ctx, dir, deps); } : undefined));
-    if (!check.ok && !broken) globalProblems.push(`${label}: ${check.detail ?? 'failed'}`);
+    if (check.ok) passed += 1;
+    else if (!broken) globalProblems.push(`${label}: ${check.detail ?? 'failed'}`);
   }
+  if (!broken && passed === ctx.repeat) await recordAllFixed(ctx, treeHash, passed);
   await rm(dir, { recursive: true, force: true });
 }
 
