@@ -22,7 +22,7 @@ interface PgClient {
   query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 interface PgPooledClient extends PgClient {
-  /** Back to the pool; with an error, the connection is closed instead (its state is unknown). */
+  /** Back to the pool; with `destroy` (after a failed query), the connection is closed instead: its state is unknown. */
   release(destroy?: boolean): void;
 }
 interface PgPool {

@@ -1,5 +1,6 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeJsonAtomic } from '../commands/shared.ts';
 import { depMapPath, readDepMap } from '../depmap/store.ts';
 import { listTreeFiles } from '../depmap/tree-changes.ts';
 import { graderInputs } from './reuse.ts';
@@ -60,8 +61,5 @@ export async function recordAllFixed(ctx: Ctx, treeHash: string, runs: number): 
   const old = await readRecord(ctx);
   if (old && old.treeHash === treeHash && old.grader === grader && old.runs >= runs) return;
   const record: AllFixedRecord = { treeHash, grader, runs, tests: ctx.inventory.length, date: (ctx.opts.clock ?? (() => new Date()))().toISOString() };
-  const file = recordPath(ctx);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(tmp, file);
+  await writeJsonAtomic(recordPath(ctx), record);
 }

@@ -61,9 +61,10 @@ export async function allFixedRuns(ctx: Ctx, globalProblems: string[]): Promise<
   if (broken) globalProblems.push(`cannot build the all-fixed tree: ${broken}`);
   const treeHash = broken ? '' : await hashTree(dir);
   const kept = broken ? undefined : await keptAllFixed(ctx, dir, treeHash);
+  const labelOf = (run: number): string => `all fixed: whole suite passes (run ${run}/${ctx.repeat})`;
   if (kept) {
     for (let run = 1; run <= ctx.repeat; run += 1) {
-      const label = `all fixed: whole suite passes (run ${run}/${ctx.repeat})`;
+      const label = labelOf(run);
       await track(ctx, label, async () => ({ step: 'all-fixed' as const, label, run, ok: true, detail: `kept: passed ${kept.runs}/${kept.runs} on this tree (${kept.date})` }));
     }
     await rm(dir, { recursive: true, force: true });
@@ -71,7 +72,7 @@ export async function allFixedRuns(ctx: Ctx, globalProblems: string[]): Promise<
   }
   let passed = 0;
   for (let run = 1; run <= ctx.repeat; run += 1) {
-    const label = `all fixed: whole suite passes (run ${run}/${ctx.repeat})`;
+    const label = labelOf(run);
     const check = await track(ctx, label, async () =>
       broken ? { step: 'all-fixed' as const, label, run, ok: false, detail: 'the all-fixed tree could not be built' }
         // the first run records the dependency map every affected-file selection uses
