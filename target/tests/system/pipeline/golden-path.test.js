@@ -77,7 +77,7 @@ async function rollup(rollupId, name, window = { kind: 'tumbling', sizeMs: MINUT
   expect(res.status).toBe(201);
 }
 
-/** `n` checkout events named `name`, seeded, at event times in [base, base + spanMs). */
+/** `n` checkout events named `name`, from a fixed seed, at event times in [base, base + spanMs). */
 function generate(prefix, name, base, n, { spanMs = 3 * MINUTE, seed = prefix } = {}) {
   const prng = createPrng(seed);
   return Array.from({ length: n }, (_, i) => ({
@@ -299,7 +299,7 @@ describe('the golden path: gateway to per-minute rollups', () => {
     await expectExactlyOnce('gp-restart', events, base, base + HOUR);
   }, 120_000);
 
-  test('a replayed day (seeded, some events late, some out of order) gives the day\'s known totals, hourly and daily', async () => {
+  test('a replayed day (generated, some events late, some out of order) gives the day\'s known totals, hourly and daily', async () => {
     const day = Date.UTC(2024, 4, 2);
     await rollup('gp-day', 'golden.day', { kind: 'tumbling', sizeMs: HOUR, allowedLatenessMs: 6 * HOUR });
     const prng = createPrng('recorded-day');

@@ -67,7 +67,7 @@ async function viaGateway(services, path, { key, method = 'GET', body, headers =
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** v2 events of one source with seeded ids. */
+/** v2 events of one source with reproducible ids. */
 function eventBatch(prefix, count, ts = '2024-05-01T10:00:00.000Z') {
   return Array.from({ length: count }, (_, i) => ({
     eventId: `${prefix}-${i + 1}`,

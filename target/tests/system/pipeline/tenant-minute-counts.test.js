@@ -10,7 +10,7 @@ const { countFirstReads, watermarkReached, followWindows } = require('./pipeline
 const { MINUTE, HOSTS, recordedTraffic, receivedOrder, expectedMinutes, hostTicks } = require('./tenant-traffic');
 
 // What the tenants of a shared pipeline read as per-minute counts, replayed from recorded traffic
-// (tenant-traffic.js, seeded): several tenants send metric events at once, each subscribed to its
+// (tenant-traffic.js, generated from a fixed seed): several tenants send metric events at once, each subscribed to its
 // own topic and rolling its events up per host and minute. Every tenant must read exactly what it
 // sent, minute by minute, also for events on a minute boundary, events held back by minutes (inside
 // the allowed lateness), and events sent while the broker restarts; and once the windows are over,

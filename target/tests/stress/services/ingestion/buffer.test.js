@@ -6,7 +6,7 @@ const { silentLogger } = require('../../../../shared/utils/logger');
 const { createBuffer } = require('../../../../services/ingestion/src/buffer');
 const { createDeferred } = require('../../../support/deferred');
 
-// Thousands of events with seeded interleavings of pushes, timer ticks, write completions and
+// Thousands of events with shuffled interleavings of pushes, timer ticks, write completions and
 // write failures: every accepted event is written exactly once, and batches are in arrival order.
 
 const FLUSH_MS = 100;
@@ -37,7 +37,7 @@ async function settleAll({ clock, writes, buf }) {
   throw new Error('buffer did not settle');
 }
 
-describe('seeded interleavings', () => {
+describe('shuffled interleavings', () => {
   test.each([1, 2, 3, 4, 5])('seed %i: 3000 events, random pushes, ticks, completions and failures: each written once, in order', async (seed) => {
     const h = harness(seed, { batchSize: 50 });
     const { prng, clock, writes, buf } = h;

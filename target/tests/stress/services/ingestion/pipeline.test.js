@@ -7,7 +7,7 @@ const { bootService } = require('../../../support/boot-service');
 const { call, internalHeaders } = require('../../../support/http');
 
 // Thousands of events over HTTP from several tenants, with client retries (repeated event ids),
-// size-triggered writes, timer ticks and explicit flushes interleaved by a seeded PRNG: every
+// size-triggered writes, timer ticks and explicit flushes interleaved by a fixed-seed PRNG: every
 // distinct (tenant, event id) is stored once, in the order it was first accepted, and appended
 // once to its tenant's stream.
 
@@ -28,7 +28,7 @@ const send = (tenantId, ids) => call(svc.app, {
   payload: { events: ids.map((eventId) => ({ eventId, name: 'n', ts: '2024-05-01T10:00:00Z' })) },
 });
 
-describe('seeded traffic through the whole write path', () => {
+describe('random traffic through the whole write path', () => {
   test.each([101, 202])('seed %i: 2500 events from three tenants with retries: each stored, streamed and published once, in order', async (seed) => {
     const prng = createPrng(seed);
     const tenants = ['a', 'b', 'c'].map((t) => `t-${seed}-${t}`);

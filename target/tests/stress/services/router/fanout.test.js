@@ -7,8 +7,8 @@ const { bootService } = require('../../../support/boot-service');
 const { createDeferred } = require('../../../support/deferred');
 const { record, delivery, recordingPublisher, tenantApi } = require('../../../unit/services/router/fixtures');
 
-// Thousands of events handed to the router's consumer handler at once, in seeded orders, with a
-// publisher that fails on a seeded schedule: every subscriber gets every matching event once, and
+// Thousands of events handed to the router's consumer handler at once, in shuffled orders, with a
+// publisher that fails on a pseudo-random schedule: every subscriber gets every matching event once, and
 // an ordered subscription gets each key's events in the order they were received.
 
 const ns = useNamespace({ databases: ['pipeline'] });
@@ -27,7 +27,7 @@ afterEach(() => {
 const handle = (envelope) => router.app.routerParts.handleRecord(envelope, delivery(envelope));
 const transient = () => Object.assign(new Error('sink busy'), { code: 'SINK_BUSY' });
 
-describe('seeded interleavings', () => {
+describe('shuffled interleavings', () => {
   test.each([1, 2, 3])('seed %i: 800 events over 3 tenants, publishes failing now and then, keep per-key order and arrive once', async (seed) => {
     const prng = createPrng(`router-stress-${seed}`);
     const tenants = [`st${seed}-a`, `st${seed}-b`, `st${seed}-c`];

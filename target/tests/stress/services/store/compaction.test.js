@@ -12,7 +12,7 @@ const { seriesPrefix } = require('../../../../services/store/src/segments');
 
 // Compaction runs while windows keep arriving. Whatever point of a compaction an append lands at
 // (after the listing, between reads, after the merged segment is written, between deletes), the
-// archive keeps every window, each at the version written last. Seeded: each seed is one
+// archive keeps every window, each at the version written last. Each seed is one
 // interleaving, the same on every run.
 
 let dir;
@@ -47,7 +47,7 @@ function seriesWriter(archive, tenantId, prng) {
 }
 
 /**
- * The object store as compaction sees it, with `inject` run once at the seeded point: after the
+ * The object store as compaction sees it, with `inject` run once at the seed's point: after the
  * listing, after the n-th read, after the merged segment is written, or before the n-th delete.
  */
 function interleaved(point, inject) {
@@ -110,7 +110,7 @@ async function runSeed(seed) {
   return { expected, afterOne, afterTwo, left, point };
 }
 
-describe('compaction while windows arrive, seeded interleavings', () => {
+describe('compaction while windows arrive, shuffled interleavings', () => {
   test.each([[1, 25], [26, 50], [51, 75], [76, 100], [101, 125], [126, 150], [151, 175], [176, 200]])('seeds %i to %i: no window is lost and each keeps its last version', async (from, to) => {
     for (let seed = from; seed <= to; seed++) {
       const { expected, afterOne, afterTwo, left, point } = await runSeed(seed);

@@ -7,7 +7,7 @@ const { bootService } = require('../../../support/boot-service');
 const { createPartitions } = require('../../../../services/store/src/partitions');
 const { windowEvent, tenantApi, MINUTE } = require('../../../unit/services/store/fixtures');
 
-// Many series written at once, with duplicates, stale revisions and corrections in a seeded
+// Many series written at once, with duplicates, stale revisions and corrections in a shuffled
 // order: the database ends with one row per window at its highest revision, whatever order the
 // writes ran in.
 

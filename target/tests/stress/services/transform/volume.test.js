@@ -1,6 +1,6 @@
 'use strict';
 
-// Thousands of events across tenants and mapping versions, in orders drawn from a seeded PRNG:
+// Thousands of events across tenants and mapping versions, in orders drawn from a fixed-seed PRNG:
 // every event is transformed by the mapping version current when it was processed, keeps its
 // event time, and comes out once.
 

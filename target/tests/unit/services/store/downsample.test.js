@@ -37,7 +37,7 @@ describe('combining windows', () => {
     expect(combine([statsOf([]), statsOf([])])).toEqual({ count: 0, sum: 0, min: null, max: null, mean: null, variance: null, histogram: null });
   });
 
-  test.each([1, 2, 3, 4, 5])('seeded minutes (seed %i) combine to the figures of all their events', (seed) => {
+  test.each([1, 2, 3, 4, 5])('random minutes (seed %i) combine to the figures of all their events', (seed) => {
     const prng = createPrng(seed);
     const minutes = Array.from({ length: prng.int(2, 60) }, () => Array.from({ length: prng.int(0, 40) }, () => prng.int(-500, 500) / 4));
     const all = minutes.flat();
