@@ -39,12 +39,14 @@ export async function provision(ep: Episode, tree: TaskTree, d: ProvisionDeps, l
   };
   ep.resources = r; // from here on release() can undo whatever was done
   await backend.createWorkspace(dir); // workspace and data share the episode's disk cap
+  lap('disk');
   await copyTree(tree.dir, r.workspace);
   await mkdir(path.join(r.dataDir, 'objects'), { recursive: true });
+  lap('copy');
   r.uid = backend.leaseUid();
   await backend.prepareWorkspace(r.workspace, r.uid?.uid ?? null);
   if (r.uid) await chownTree(r.dataDir, r.uid.uid, r.uid.uid);
-  lap('workspace');
+  lap('owner');
   if (pool) r.ns = await pool.acquire();
   lap('namespace');
   r.mounts = [{ host: r.dataDir, sandbox: SANDBOX_DATA, readOnly: false }, ...(r.ns?.mounts ?? [])];
