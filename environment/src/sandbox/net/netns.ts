@@ -3,6 +3,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { nativeProgram } from '../native-launcher.ts';
+import { NetnsDaemon } from './netns-daemon.ts';
 
 const run = promisify(execFile);
 const LISTEN_CHILD = path.join(path.dirname(new URL(import.meta.url).pathname), 'listen-child.cjs');
@@ -16,20 +17,28 @@ export interface Listener {
   server: net.Server;
 }
 
+let daemon: NetnsDaemon | null | undefined;
+
+/** The server's one `dn-netns serve`, where the native programs are built. */
+function netnsDaemon(): NetnsDaemon | null {
+  if (daemon === undefined) {
+    const program = nativeProgram('dn-netns');
+    daemon = program ? new NetnsDaemon(program) : null;
+  }
+  return daemon;
+}
+
 /**
  * Creates a named network namespace with loopback up (a bind mount under /run/netns that keeps it
  * alive with nothing running in it, as `ip netns add` makes) and listening sockets inside it on
- * `addresses`, handed to this process. One short process per principal: dn-netns where the native
- * programs are built (a few milliseconds), otherwise `ip` twice and a node child (around 100 ms of
- * node start, docs/isolation.md).
+ * `addresses`, handed to this process. Where the native programs are built, the server's one
+ * `dn-netns serve` does it (a few milliseconds, and no process start from the server); otherwise
+ * `ip` twice and a node child (around 100 ms of node start, docs/isolation.md).
  */
 export async function openNetns(name: string, addresses: [string, number][]): Promise<{ file: string; listeners: Listener[] }> {
   const ns = `${NETNS_PREFIX}${name}`;
-  const native = nativeProgram('dn-netns');
-  if (native) {
-    const specs = addresses.map(([host, port]) => `${host}:${port}`);
-    return { file: path.join(NETNS_DIR, ns), listeners: await receiveListeners(ns, addresses, native, ['open', name, ...specs]) };
-  }
+  const native = netnsDaemon();
+  if (native) return { file: path.join(NETNS_DIR, ns), listeners: await native.open(name, addresses) };
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -73,8 +82,8 @@ function receiveListeners(ns: string, addresses: [string, number][], file: strin
 }
 
 export async function deleteNetns(name: string): Promise<void> {
-  const native = nativeProgram('dn-netns');
-  if (native) await run(native, ['delete', name]).catch(() => undefined);
+  const native = netnsDaemon();
+  if (native) await native.delete(name).catch(() => undefined);
   else await run('ip', ['netns', 'delete', `${NETNS_PREFIX}${name}`]).catch(() => undefined);
 }
 
