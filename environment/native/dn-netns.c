@@ -218,7 +218,8 @@ static int remove_netns(void) {
 
 /* open NAME SPEC...: the namespace, entered and left again through `home` (this program's own). */
 static int do_open(int home, char **words, int n, int *sent) {
-  if (n < 2 || set_path(words[0]) != 0) return n < 2 ? (errno = EINVAL, fail("open needs a name and addresses", NULL)) : FAIL;
+  if (n < 2) return errno = EINVAL, fail("open needs a name and addresses", NULL);
+  if (set_path(words[0]) != 0) return FAIL;
   if (create_named_netns() != 0) return FAIL;
   int rc = loopback_up();
   for (int i = 1; rc == 0 && i < n; i++) rc = hand_over(words[i], sent);

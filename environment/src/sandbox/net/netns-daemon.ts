@@ -5,11 +5,8 @@ import type { Listener } from './netns.ts';
 /** A request that has not finished in this long means a stuck program: it is killed and the next request starts another. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-interface Report {
-  host: string;
-  port: number;
-  error?: string;
-}
+/** What the program sends: an address's report (with a net.Server handle when it listens), or a request's last line. */
+type Reply = { host: string; port: number; error?: string } | { done?: boolean; error?: string; reports: number };
 
 interface Pending {
   /** The program the request went to. */
@@ -38,16 +35,9 @@ export class NetnsDaemon {
 
   constructor(private readonly program: string) {}
 
-  /** Opens `dn-NAME` with listening sockets on `addresses` inside; rejects (nothing left behind) if the namespace or a 127.0.0.1 address fails. */
+  /** Opens `dn-NAME` with a listening socket per address that could be bound inside; rejects (nothing left behind) if the namespace fails. */
   open(name: string, addresses: [string, number][]): Promise<Listener[]> {
-    return this.serialized(async () => {
-      const listeners = await this.request(['open', name, ...addresses.map(([h, p]) => `${h}:${p}`)]);
-      const ports = new Set(listeners.filter((l) => l.host === '127.0.0.1').map((l) => l.port));
-      if (addresses.every(([h, p]) => h !== '127.0.0.1' || ports.has(p))) return listeners;
-      for (const l of listeners) l.server.close();
-      await this.request(['delete', name]).catch(() => undefined);
-      throw new Error(`could not listen in network namespace dn-${name} on every 127.0.0.1 address`);
-    });
+    return this.serialized(() => this.request(['open', name, ...addresses.map(([h, p]) => `${h}:${p}`)]));
   }
 
   delete(name: string): Promise<void> {
@@ -68,7 +58,7 @@ export class NetnsDaemon {
     child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });
-    child.on('message', (m: Report | { done?: boolean; error?: string; reports: number }, server?: net.Server) => this.onMessage(m, server));
+    child.on('message', (m: Reply, server?: net.Server) => this.onMessage(m, server));
     child.on('error', () => undefined); // 'exit' follows, and settles the request
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = null;
@@ -85,7 +75,7 @@ export class NetnsDaemon {
     return child;
   }
 
-  private onMessage(m: Report | { done?: boolean; error?: string; reports: number }, server?: net.Server): void {
+  private onMessage(m: Reply, server?: net.Server): void {
     const p = this.pending;
     if (!p) {
       server?.close();
@@ -114,8 +104,7 @@ export class NetnsDaemon {
   }
 
   private requestOnce(words: string[]): Promise<Listener[]> {
-    if (this.child && (this.child.exitCode !== null || this.child.signalCode !== null)) this.child = null;
-    this.child ??= this.start();
+    this.child ??= this.start(); // its 'exit' (or a request that saw it end) clears it
     const child = this.child;
     return new Promise<Listener[]>((resolve, reject) => {
       const p: Pending = {
@@ -137,6 +126,7 @@ export class NetnsDaemon {
       const timer = setTimeout(() => {
         timedOut = true;
         p.end ??= { reports: p.reports, error: `no answer within ${REQUEST_TIMEOUT_MS} ms` };
+        if (this.child === child) this.child = null; // the next request starts another
         child.kill('SIGKILL');
         p.settle();
       }, REQUEST_TIMEOUT_MS);

@@ -38,7 +38,13 @@ function netnsDaemon(): NetnsDaemon | null {
 export async function openNetns(name: string, addresses: [string, number][]): Promise<{ file: string; listeners: Listener[] }> {
   const ns = `${NETNS_PREFIX}${name}`;
   const native = netnsDaemon();
-  if (native) return { file: path.join(NETNS_DIR, ns), listeners: await native.open(name, addresses) };
+  if (native) {
+    const listeners = await native.open(name, addresses);
+    if (coversLoopback(addresses, listeners)) return { file: path.join(NETNS_DIR, ns), listeners };
+    for (const l of listeners) l.server.close();
+    await deleteNetns(name);
+    throw new Error(`could not listen in network namespace ${ns} on every 127.0.0.1 address`);
+  }
   await run('ip', ['netns', 'add', ns]);
   try {
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -48,6 +54,12 @@ export async function openNetns(name: string, addresses: [string, number][]): Pr
     await deleteNetns(name);
     throw err;
   }
+}
+
+/** Every 127.0.0.1 address asked for has a listener (a missing ::1 only means the namespace lacks IPv6). */
+function coversLoopback(addresses: [string, number][], listeners: Listener[]): boolean {
+  const ports = new Set(listeners.filter((l) => l.host === '127.0.0.1').map((l) => l.port));
+  return addresses.every(([h, p]) => h !== '127.0.0.1' || ports.has(p));
 }
 
 /**
@@ -73,8 +85,7 @@ function receiveListeners(ns: string, addresses: [string, number][], file: strin
     });
     child.on('error', reject);
     child.on('exit', (code) => {
-      const ports = new Set(listeners.filter((l) => l.host === '127.0.0.1').map((l) => l.port));
-      if (code === 0 && addresses.every(([h, p]) => h !== '127.0.0.1' || ports.has(p))) return resolve(listeners);
+      if (code === 0 && coversLoopback(addresses, listeners)) return resolve(listeners);
       for (const l of listeners) l.server.close();
       reject(new Error(`could not listen in network namespace ${ns} (exit ${code}): ${stderr.trim().slice(0, 500)}`));
     });
